@@ -1,0 +1,3 @@
+module github.com/rules-linuxkit/rules_linuxkit
+
+go 1.26
