@@ -1,0 +1,185 @@
+package hash
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Ignorer decides which paths Dir skips. rel is slash-separated and relative
+// to the root; isDir is true for directories. *gitignore.Matcher is one.
+type Ignorer interface {
+	Match(rel string, isDir bool) bool
+}
+
+// Option configures Dir.
+type Option func(*dirOptions)
+
+type dirOptions struct {
+	ignore Ignorer
+	follow bool
+}
+
+// WithIgnore makes Dir skip paths m matches; an ignored directory is not
+// entered at all.
+func WithIgnore(m Ignorer) Option {
+	return func(o *dirOptions) { o.ignore = m }
+}
+
+// WithFollowSymlinks makes Dir hash what symlinks point to (content and
+// mode of files, contents of directories) instead of the links themselves.
+//
+// This is for Bazel sandboxes and runfiles trees, where every declared
+// input is a symlink into the source tree or output base: hashing the links
+// would yield a different (and machine-dependent) id than git computes for
+// the real package directory. The price is that a package that really
+// contains symlinks hashes differently than in git, and a dangling symlink
+// is an error. Directory cycles through symlinks are errors too.
+func WithFollowSymlinks() Option {
+	return func(o *dirOptions) { o.follow = true }
+}
+
+// Dir returns the git tree id of the directory root, as `git add -A && git
+// write-tree` would record it in a fresh repository whose work tree is root:
+//   - regular files are blobs, 100755 if the owner execute bit is set (as
+//     git does with core.filemode=true), else 100644;
+//   - symlinks are 120000 blobs of their target and are never followed
+//     (unless WithFollowSymlinks);
+//   - directories without any file beneath them vanish, as in git;
+//   - ".git" (in any case) is skipped, as are sockets, FIFOs and devices.
+//
+// Files are read and hashed in parallel on runtime.NumCPU workers.
+// Differences from git, which knows things a plain directory doesn't: files
+// that are tracked although ignored, .gitattributes filters and eol
+// conversion, and nested repositories (hashed here as plain directories).
+func Dir(root string, opts ...Option) (string, error) {
+	var o dirOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	// The root itself is always resolved: it is where git would run.
+	fi, err := os.Stat(root)
+	if err != nil {
+		return "", fmt.Errorf("hash dir: %w", err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("hash dir: %s: not a directory", root)
+	}
+	w := &walker{opts: o, pool: newPool(o.follow)}
+	top := &node{isDir: true, mode: ModeDir}
+	var ancestors []os.FileInfo
+	if o.follow {
+		ancestors = []os.FileInfo{fi}
+	}
+	if err := w.walk(root, "", top, ancestors); err != nil && err != errStopped {
+		w.pool.fail(err) // stop the workers; reported by wait
+	}
+	if err := w.pool.wait(); err != nil {
+		return "", fmt.Errorf("hash dir: %w", err)
+	}
+	return rootID(top), nil
+}
+
+type walker struct {
+	opts dirOptions
+	pool *pool
+}
+
+// errStopped aborts the walk after a worker failed; the worker's error is
+// the one reported.
+var errStopped = fmt.Errorf("stopped")
+
+// walk reads directory abs (rel to the root) into dir, queueing its files
+// for hashing and descending into subdirectories. ancestors holds the
+// FileInfos of the directories above when following symlinks, to detect
+// cycles.
+func (w *walker) walk(abs, rel string, dir *node, ancestors []os.FileInfo) error {
+	f, err := os.Open(abs)
+	if err != nil {
+		return err
+	}
+	// Unsorted: the tree writer sorts in git order anyway.
+	ents, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if strings.EqualFold(name, ".git") {
+			continue
+		}
+		cabs := filepath.Join(abs, name)
+		crel := name
+		if rel != "" {
+			crel = rel + "/" + name
+		}
+		typ := e.Type()
+		var target fs.FileInfo // set when following a symlink
+		if typ&fs.ModeSymlink != 0 {
+			if !w.opts.follow {
+				if w.ignored(crel, false) {
+					continue
+				}
+				link, err := os.Readlink(cabs)
+				if err != nil {
+					return err
+				}
+				n := &node{name: name, mode: ModeSymlink}
+				hs := hasherPool.Get().(*hasher)
+				hs.bytesBlob(link, &n.id)
+				hasherPool.Put(hs)
+				dir.kids = append(dir.kids, n)
+				continue
+			}
+			target, err = os.Stat(cabs)
+			if err != nil {
+				return fmt.Errorf("following symlink: %w", err)
+			}
+			typ = target.Mode().Type()
+		}
+		switch {
+		case typ.IsDir():
+			if w.ignored(crel, true) {
+				continue
+			}
+			var anc []os.FileInfo
+			if w.opts.follow {
+				if target == nil {
+					if target, err = os.Stat(cabs); err != nil {
+						return err
+					}
+				}
+				for _, a := range ancestors {
+					if os.SameFile(a, target) {
+						return fmt.Errorf("%s: symlink cycle", cabs)
+					}
+				}
+				anc = append(ancestors[:len(ancestors):len(ancestors)], target)
+			}
+			sub := &node{name: name, isDir: true, mode: ModeDir}
+			dir.kids = append(dir.kids, sub)
+			if err := w.walk(cabs, crel, sub, anc); err != nil {
+				return err
+			}
+		case typ.IsRegular():
+			if w.ignored(crel, false) {
+				continue
+			}
+			n := &node{name: name, abs: cabs}
+			dir.kids = append(dir.kids, n)
+			if !w.pool.submit(n) {
+				return errStopped
+			}
+		default:
+			// git add skips sockets, FIFOs and devices silently.
+		}
+	}
+	return nil
+}
+
+func (w *walker) ignored(rel string, isDir bool) bool {
+	return w.opts.ignore != nil && w.opts.ignore.Match(rel, isDir)
+}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package hash
+
+const oNoFollow = 0
