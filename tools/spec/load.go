@@ -1,0 +1,124 @@
+package spec
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Load reads dir/build.yml, parses it and checks it against the package
+// directory: the Dockerfile, extra sources and depends.from-file must exist.
+func Load(dir string) (*Spec, error) {
+	return LoadFile(dir, DefaultBuildYML)
+}
+
+// LoadFile is Load with another file name in dir, like linuxkit's
+// --build-yml flag.
+func LoadFile(dir, buildYML string) (*Spec, error) {
+	file := filepath.Join(dir, buildYML)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		p := &problems{file: file}
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			p.add(0, 0, "", fmt.Sprintf("no %s in %s", buildYML, dir), fmt.Sprintf("a package directory needs a %s with at least `image: <name>`; check the path", buildYML))
+		default:
+			p.add(0, 0, "", fmt.Sprintf("cannot read: %v", err), "check the file's permissions")
+		}
+		return nil, p.err()
+	}
+	s, p := parse(file, data)
+	checkFiles(p, s, dir)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkFiles runs the filesystem checks on a (possibly partial) spec.
+func checkFiles(p *problems, s *Spec, dir string) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		p.add(0, 0, "", fmt.Sprintf("cannot resolve package directory %s: %v", dir, err), "check the path")
+		return
+	}
+	if s.Dockerfile != "" {
+		checkInside(p, s.pos["dockerfile"], "dockerfile", root, dir, s.Dockerfile)
+	}
+	for i, es := range s.ExtraSources {
+		field := fmt.Sprintf("extra-sources[%d]", i)
+		full := filepath.Join(dir, filepath.FromSlash(es.Src))
+		fi, err := os.Stat(full)
+		switch {
+		case err != nil:
+			p.addf(s.pos[field], field, "check the path; it is relative to the package directory", "source %s does not exist (%s)", es.Src, full)
+		case !fi.IsDir() && !fi.Mode().IsRegular():
+			p.addf(s.pos[field], field, "point it at a directory or a regular file", "source %s is neither a directory nor a regular file", es.Src)
+		}
+	}
+	if f := s.Depends.DockerImages.FromFile; f != "" {
+		const field = "depends.docker-images.from-file"
+		if checkInside(p, s.pos[field], field, root, dir, f) {
+			checkFromFile(p, filepath.Join(dir, filepath.FromSlash(f)))
+		}
+	}
+}
+
+// checkInside checks that rel names a regular file inside the package,
+// after resolving symlinks: a link pointing outside would pull files the
+// package's hash does not cover into the build.
+func checkInside(p *problems, pos position, field, root, dir, rel string) bool {
+	full := filepath.Join(dir, filepath.FromSlash(rel))
+	resolved, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			p.addf(pos, field, fmt.Sprintf("create %s or point %s at an existing file", rel, field), "%s does not exist in the package directory", rel)
+		} else {
+			p.addf(pos, field, "check the path and its symlinks", "cannot resolve %s: %v", rel, err)
+		}
+		return false
+	}
+	if r, err := filepath.Rel(root, resolved); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		p.addf(pos, field, "copy the file into the package instead of linking to it", "%s is a symlink to %s, outside the package directory", rel, resolved)
+		return false
+	}
+	fi, err := os.Stat(resolved)
+	if err != nil {
+		p.addf(pos, field, "check the file's permissions", "cannot stat %s: %v", rel, err)
+		return false
+	}
+	if !fi.Mode().IsRegular() {
+		p.addf(pos, field, "point it at a file", "%s is not a regular file", rel)
+		return false
+	}
+	return true
+}
+
+// checkFromFile validates each image listed in a depends from-file, with
+// that file's own line numbers.
+func checkFromFile(p *problems, file string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		p.add(0, 0, "", fmt.Sprintf("cannot read %s: %v", file, err), "check the file's permissions")
+		return
+	}
+	sub := &problems{file: file}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, len(data)+1)
+	for line := 1; sc.Scan(); line++ {
+		t := sc.Text()
+		// Same rule as linuxkit: skip blank lines and '#' in column 0.
+		if t == "" || t[0] == '#' {
+			continue
+		}
+		if prob, fix := checkPinnedRef(t); prob != "" {
+			sub.add(line, 1, "", prob, fix)
+		}
+	}
+	p.list = append(p.list, sub.list...)
+}
