@@ -136,10 +136,19 @@ func closest(s string, candidates []string) string {
 	if limit < 2 {
 		limit = 2
 	}
-	if bestD < 0 || bestD > limit {
-		return ""
+	if bestD >= 0 && bestD <= limit {
+		return best
 	}
-	return best
+	// A fragment of a longer key (images for docker-images) is also a
+	// plausible slip.
+	if len(ns) >= 4 {
+		for _, c := range candidates {
+			if strings.Contains(norm(c), ns) {
+				return c
+			}
+		}
+	}
+	return ""
 }
 
 func levenshtein(a, b string) int {

@@ -127,8 +127,11 @@ func checkDigest(d string) (problem, fix string) {
 // linuxkit requires for depends.docker-images so that builds are
 // reproducible: [registry/]path[:tag]@algorithm:hex.
 func checkPinnedRef(ref string) (problem, fix string) {
-	if ref == "" {
+	if strings.TrimSpace(ref) == "" {
 		return "image reference is empty", "remove the entry or give an image such as alpine:3.20@sha256:<digest>"
+	}
+	if strings.TrimSpace(ref) != ref {
+		return fmt.Sprintf("image %q has leading or trailing whitespace", ref), "remove the spaces"
 	}
 	if strings.Contains(ref, "://") {
 		return fmt.Sprintf("%q is a URL, not an image reference", ref), "drop the scheme, e.g. docker.io/library/alpine:3.20@sha256:<digest>"

@@ -149,12 +149,12 @@ func forEachKey(p *problems, n *yaml.Node, field string, fn func(key string, k, 
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode || (k.Tag != "!!str" && k.Tag != "!!int" && k.Tag != "!!float" && k.Tag != "!!bool") {
-			p.add(k.Line, k.Column, field, fmt.Sprintf("keys must be plain names, not %s", describe(k)), "write the key as a plain word")
-			continue
-		}
 		if k.Value == "<<" && k.Tag == "!!merge" {
 			p.add(k.Line, k.Column, field, "YAML merge keys (<<) are not supported in build.yml", "write the keys out in full")
+			continue
+		}
+		if k.Kind != yaml.ScalarNode || (k.Tag != "!!str" && k.Tag != "!!int" && k.Tag != "!!float" && k.Tag != "!!bool") {
+			p.add(k.Line, k.Column, field, fmt.Sprintf("keys must be plain names, not %s", describe(k)), "write the key as a plain word")
 			continue
 		}
 		if line, dup := seen[k.Value]; dup {
