@@ -86,6 +86,10 @@ func (p *problems) addf(pos position, field, fix, format string, args ...any) {
 	p.add(pos.line, pos.col, field, fmt.Sprintf(format, args...), fix)
 }
 
+// maxReported bounds the errors returned: past this, more detail does not
+// help anyone, and a pathological file could otherwise yield thousands.
+const maxReported = 50
+
 // err returns the joined, position-sorted errors, or nil.
 func (p *problems) err() error {
 	if len(p.list) == 0 {
@@ -105,8 +109,17 @@ func (p *problems) err() error {
 		}
 		return a.Column < b.Column
 	})
-	errs := make([]error, len(p.list))
-	for i, e := range p.list {
+	list := p.list
+	if len(list) > maxReported {
+		last := list[maxReported-1]
+		list = append(list[:maxReported:maxReported], &Error{
+			File: last.File, Line: last.Line, Column: last.Column,
+			Problem: fmt.Sprintf("%d more problems not shown", len(p.list)-maxReported),
+			Fix:     "fix the problems above and run again",
+		})
+	}
+	errs := make([]error, len(list))
+	for i, e := range list {
 		errs[i] = e
 	}
 	return errors.Join(errs...)
@@ -127,15 +140,12 @@ func closest(s string, candidates []string) string {
 	}
 	best, bestD := "", -1
 	for _, c := range candidates {
-		d := levenshtein(ns, norm(c))
+		d := editDistance(ns, norm(c))
 		if bestD < 0 || d < bestD {
 			best, bestD = c, d
 		}
 	}
-	limit := len(ns) / 3
-	if limit < 2 {
-		limit = 2
-	}
+	limit := max(1, len(ns)/3)
 	if bestD >= 0 && bestD <= limit {
 		return best
 	}
@@ -151,25 +161,32 @@ func closest(s string, candidates []string) string {
 	return ""
 }
 
-func levenshtein(a, b string) int {
+// editDistance is the optimal-string-alignment distance: insertions,
+// deletions, substitutions and adjacent transpositions (amd46 -> amd64)
+// each cost one.
+func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return d[len(ra)][len(rb)]
 }
 
 // quoteList renders names as `a`, `b`, `c` for messages.

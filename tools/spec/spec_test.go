@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -344,6 +345,36 @@ func TestErrorFormat(t *testing.T) {
 	}
 	if Errors(nil) != nil {
 		t.Error("Errors(nil) != nil")
+	}
+	// Errors sees through wrapping, as a CLI adding context would do.
+	_, err := Parse(file, []byte("image: A\norg: B\n"))
+	if got := Errors(fmt.Errorf("loading: %w", err)); len(got) != 2 {
+		t.Errorf("Errors through %%w = %v", got)
+	}
+}
+
+func TestParseErrorCap(t *testing.T) {
+	src := "image: foo\narches:\n" + strings.Repeat("  - x86_64\n", 80)
+	_, err := Parse(file, []byte(src))
+	errs := Errors(err)
+	if len(errs) != maxReported+1 {
+		t.Fatalf("got %d errors", len(errs))
+	}
+	last := errs[maxReported]
+	if last.Problem != "30 more problems not shown" || last.Line != maxReported+2 || last.Fix == "" {
+		t.Errorf("summary = %v", last)
+	}
+}
+
+func TestNoFarFetchedSuggestion(t *testing.T) {
+	for key, want := range map[string]string{
+		"a": "", "x": "", "foo": "", "netwrok": "network", "arch": "arches",
+		"Image": "image", "extra_sources": "extra-sources", "buildargs": "buildArgs",
+		"disable-trust": "", "disable_content_trust": "disable-content-trust",
+	} {
+		if got := closest(key, topKeys); got != want {
+			t.Errorf("closest(%q) = %q, want %q", key, got, want)
+		}
 	}
 }
 
