@@ -4,6 +4,19 @@
 // types, names a registry would reject and paths that leave the package are
 // errors, reported all at once with file, line, column, field and a fix, so
 // mistakes surface when the file is written rather than mid-build.
+//
+// Keys and their meaning follow linuxkit's pkglib. Deliberate differences:
+//   - tag (a text/template over {{.Hash}}) may be set in build.yml; linuxkit
+//     takes it only from the command line.
+//   - disable-content-trust is accepted (current linuxkit ignores it).
+//   - Booleans must be true or false; YAML 1.1 yes/no/on/off are refused.
+//   - Absolute paths are refused in extra-sources and @lkt: build args, as
+//     they tie a build to one machine. Extra sources may still use ".." to
+//     reach outside the package, which is what they are for.
+//   - Duplicate arches, build args and extra-sources destinations are errors.
+//   - Images in depends need a target or target-dir to be saved to.
+//   - gitrepo has no default (linuxkit defaults to its own repository).
+//   - YAML aliases and merge keys are refused.
 package spec
 
 import (
@@ -322,21 +335,19 @@ func boolValue(p *problems, v *yaml.Node, field string) (bool, bool) {
 }
 
 func checkImage(p *problems, pos position, image string) {
+	first, _, hasSlash := strings.Cut(image, "/")
 	switch {
 	case image == "":
 		p.addf(pos, "image", "give the repository name of the package's image, e.g. image: getty", "must not be empty")
-	case strings.ContainsAny(image, ":@") && !strings.Contains(image, "/"):
+	case hasSlash && isDomain(first):
+		p.addf(pos, "image", "move the registry to org, e.g. org: "+first, "%q includes a registry host", image)
+	case strings.ContainsAny(image, ":@"):
 		name, _, _ := strings.Cut(strings.ReplaceAll(image, "@", ":"), ":")
 		p.addf(pos, "image", fmt.Sprintf("use image: %s and set the tag with the `tag` template", name),
 			"%q includes a tag or digest", image)
 	case strings.HasPrefix(image, "/") || strings.HasSuffix(image, "/"):
 		p.addf(pos, "image", "remove the leading or trailing '/'", "%q has a leading or trailing '/'", image)
 	default:
-		first, _, _ := strings.Cut(image, "/")
-		if strings.Contains(image, "/") && isDomain(first) {
-			p.addf(pos, "image", "move the registry to org, e.g. org: "+first, "%q includes a registry host", image)
-			return
-		}
 		if prob, fix := checkRepoPath(image, "image"); prob != "" {
 			p.addf(pos, "image", fix, "%s", prob)
 		}

@@ -162,6 +162,8 @@ func TestParseErrors(t *testing.T) {
 		{"empty image", "image: ''\n", []wantErr{{1, 8, "image", "must not be empty", "image: getty"}}},
 		{"uppercase image", "image: MyPkg\n", []wantErr{{1, 8, "image", "must be lowercase", `use "mypkg"`}}},
 		{"image with tag", "image: foo:1.0\n", []wantErr{{1, 8, "image", "includes a tag", "image: foo"}}},
+		{"image path with tag", "image: foo/bar:1\n", []wantErr{{1, 8, "image", "includes a tag", "image: foo/bar and set the tag"}}},
+		{"image with digest", "image: foo@sha256:abc\n", []wantErr{{1, 8, "image", "includes a tag or digest", "image: foo"}}},
 		{"image with registry", "image: ghcr.io/foo\n", []wantErr{{1, 8, "image", "includes a registry", "org: ghcr.io"}}},
 		{"image bad chars", "image: foo_-bar\n", []wantErr{{1, 8, "image", "not a valid Docker repository path component", "lowercase letters"}}},
 		{"image trailing slash", "image: foo/\n", []wantErr{{1, 8, "image", "trailing '/'", "remove"}}},
