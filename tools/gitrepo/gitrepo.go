@@ -1,0 +1,198 @@
+// Package gitrepo answers the few questions the CLI asks git about a
+// package in a checkout: its committed tree hash, whether it is dirty, and a
+// content hash for the dirty suffix. It shells out to git, as linuxkit does,
+// so the answers are git's own; Bazel actions never use it (they hash
+// declared files with package hash instead).
+package gitrepo
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Repo is a git work tree that contains a package.
+type Repo struct {
+	// Top is the absolute path of the work tree's top level.
+	Top string
+}
+
+// ErrNotRepo is returned by Open when the directory is not in a git work tree
+// (or git is not installed): callers fall back to hashing files.
+var ErrNotRepo = errors.New("not in a git work tree")
+
+// Open returns the work tree that contains dir.
+func Open(dir string) (*Repo, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, ErrNotRepo
+	}
+	out, err := run(dir, "rev-parse", "--is-inside-work-tree", "--show-toplevel")
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return nil, ErrNotRepo
+		}
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || lines[0] != "true" {
+		return nil, ErrNotRepo
+	}
+	top, err := filepath.EvalSymlinks(lines[1])
+	if err != nil {
+		return nil, err
+	}
+	return &Repo{Top: top}, nil
+}
+
+// rel returns path relative to the top level, slash-separated, or "" for the
+// top level itself.
+func (r *Repo) rel(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = resolved
+	}
+	rel, err := filepath.Rel(r.Top, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s is outside the git work tree %s", path, r.Top)
+	}
+	if rel == "." {
+		return "", nil
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// TreeHash returns the hash of path's tree in commit (usually HEAD), as
+// `git rev-parse <commit>:<path>` prints it.
+func (r *Repo) TreeHash(path, commit string) (string, error) {
+	rel, err := r.rel(path)
+	if err != nil {
+		return "", err
+	}
+	out, err := run(r.Top, "rev-parse", "--verify", "--quiet", commit+":"+rel)
+	if err != nil {
+		if rel == "" {
+			rel = "."
+		}
+		return "", fmt.Errorf("%s is not committed in %s at %s: commit it first, or pass --hash", rel, r.Top, commit)
+	}
+	hash := strings.TrimSpace(out)
+	typ, err := run(r.Top, "cat-file", "-t", hash)
+	if err != nil {
+		return "", err
+	}
+	if t := strings.TrimSpace(typ); t != "tree" {
+		return "", fmt.Errorf("%s is a %s in git, not a directory", path, t)
+	}
+	return hash, nil
+}
+
+// IsDirty reports whether path differs from commit: a tracked file changed,
+// or a file git does not ignore is untracked. Only HEAD can be dirty, as in
+// linuxkit: another commit names a fixed tree.
+func (r *Repo) IsDirty(path, commit string) (bool, error) {
+	if commit != "HEAD" {
+		return false, nil
+	}
+	rel, err := r.rel(path)
+	if err != nil {
+		return false, err
+	}
+	spec := pathspec(rel)
+	if _, err := run(r.Top, "diff", "--no-ext-diff", "--quiet", commit, "--", spec); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 1 {
+			return true, nil
+		}
+		return false, err
+	}
+	out, err := run(r.Top, "ls-files", "--exclude-standard", "--others", "--", spec)
+	if err != nil {
+		return false, err
+	}
+	return strings.TrimSpace(out) != "", nil
+}
+
+// ContentHash returns the hex sha256 of the contents of path's tracked and
+// untracked, not ignored, regular files in ls-files order. linuxkit appends
+// its first 7 digits to a dirty package's hash so that two different dirty
+// states get two different tags.
+func (r *Repo) ContentHash(path string) (string, error) {
+	rel, err := r.rel(path)
+	if err != nil {
+		return "", err
+	}
+	spec := pathspec(rel)
+	tracked, err := run(r.Top, "ls-files", "-z", "--", spec)
+	if err != nil {
+		return "", err
+	}
+	untracked, err := run(r.Top, "ls-files", "-z", "--exclude-standard", "--others", "--", spec)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, name := range strings.Split(tracked+untracked, "\x00") {
+		if name == "" {
+			continue
+		}
+		file := filepath.Join(r.Top, filepath.FromSlash(name))
+		info, err := os.Lstat(file)
+		if err != nil || !info.Mode().IsRegular() {
+			// Deleted files and symlinks do not count, as in linuxkit.
+			continue
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("hashing %s: %w", file, err)
+		}
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)), nil
+}
+
+func pathspec(rel string) string {
+	if rel == "" {
+		return "."
+	}
+	return rel
+}
+
+func run(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if stderr.Len() > 0 {
+			return string(out), &gitError{args: args, stderr: strings.TrimSpace(stderr.String()), err: err}
+		}
+		return string(out), err
+	}
+	return string(out), nil
+}
+
+type gitError struct {
+	args   []string
+	stderr string
+	err    error
+}
+
+func (e *gitError) Error() string {
+	return fmt.Sprintf("git %s: %s", strings.Join(e.args, " "), e.stderr)
+}
+
+func (e *gitError) Unwrap() error { return e.err }

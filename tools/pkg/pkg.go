@@ -1,0 +1,274 @@
+// Package pkg loads a LinuxKit package: its build.yml, its source hash and
+// the tags it is built and pushed under. Every command of lkpkg and every
+// Bazel action that needs a package's identity goes through Load, so the CLI
+// and Bazel agree on tags by construction.
+package pkg
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"text/template"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/gitignore"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/gitrepo"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/hash"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
+)
+
+// Options override what build.yml and the source tree say, as linuxkit pkg's
+// flags do. The zero value means: build.yml as written, hash from git.
+type Options struct {
+	// BuildYML names the spec file inside the package (default build.yml).
+	BuildYML string
+	// Org replaces build.yml's org.
+	Org string
+	// Hash replaces the computed hash (no dirty suffix is added to it).
+	Hash string
+	// Tag replaces build.yml's tag template; {{.Hash}} is the hash.
+	Tag string
+	// Dev uses $USER as the org and "dev" as the hash unless Hash is set.
+	Dev bool
+	// HashCommit is the commit whose tree is hashed in a git checkout
+	// (default HEAD). Only HEAD can be dirty.
+	HashCommit string
+	// HashPath hashes this directory, a parent of the package, instead.
+	HashPath string
+	// ForceDirty marks the package dirty even when git says it is clean.
+	ForceDirty bool
+	// Hermetic never asks git: the hash is computed from the files on disk,
+	// following symlinks as Bazel's sandboxes present declared inputs.
+	Hermetic bool
+	// Network, DisableCache and DisableContentTrust override build.yml.
+	Network, DisableCache, DisableContentTrust *bool
+}
+
+// Package is a loaded package.
+type Package struct {
+	// Dir is the absolute path of the package directory.
+	Dir string
+	// Spec is its build.yml, with Options' overrides applied.
+	Spec *spec.Spec
+	// Hash is the source hash: the git tree hash, combined with extra
+	// sources' hashes, plus -dirty-<7 hex> for a dirty checkout.
+	Hash string
+	// Tag is the rendered tag template (usually equal to Hash).
+	Tag string
+	// Dirty is true when the checkout differs from the hashed commit.
+	Dirty bool
+}
+
+// Load reads the package in dir.
+func Load(dir string, o Options) (*Package, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	buildYML := o.BuildYML
+	if buildYML == "" {
+		buildYML = "build.yml"
+	}
+	s, err := spec.LoadFile(abs, buildYML)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.apply(s); err != nil {
+		return nil, err
+	}
+	p := &Package{Dir: abs, Spec: s}
+	h, dirty, err := o.hash(abs, s)
+	if err != nil {
+		return nil, err
+	}
+	p.Hash, p.Dirty = h, dirty
+	tmpl := s.Tag
+	if o.Tag != "" {
+		tmpl = o.Tag
+	}
+	p.Tag, err = RenderTag(tmpl, h)
+	if err != nil {
+		return nil, fmt.Errorf("%s: tag: %w", s.File, err)
+	}
+	return p, nil
+}
+
+func (o Options) apply(s *spec.Spec) error {
+	if o.Dev {
+		user := os.Getenv("USER")
+		if user == "" {
+			return errors.New("--dev uses $USER as the org, but USER is not set: set it or pass --org")
+		}
+		s.Org = user
+	}
+	if o.Org != "" {
+		s.Org = o.Org
+	}
+	if o.Network != nil {
+		s.Network = *o.Network
+	}
+	if o.DisableCache != nil {
+		s.DisableCache = *o.DisableCache
+	}
+	if o.DisableContentTrust != nil {
+		s.DisableContentTrust = *o.DisableContentTrust
+	}
+	return nil
+}
+
+// hash returns the package hash and whether the checkout is dirty.
+func (o Options) hash(dir string, s *spec.Spec) (string, bool, error) {
+	hashPath := dir
+	if o.HashPath != "" {
+		hp, err := filepath.Abs(o.HashPath)
+		if err != nil {
+			return "", false, err
+		}
+		if rel, err := filepath.Rel(hp, dir); err != nil || strings.HasPrefix(rel, "..") {
+			return "", false, fmt.Errorf("--hash-path %s must be the package directory %s or one of its parents", o.HashPath, dir)
+		}
+		hashPath = hp
+	}
+	commit := o.HashCommit
+	if commit == "" {
+		commit = "HEAD"
+	}
+
+	var repo *gitrepo.Repo
+	if !o.Hermetic {
+		r, err := gitrepo.Open(dir)
+		switch {
+		case err == nil:
+			repo = r
+		case !errors.Is(err, gitrepo.ErrNotRepo):
+			return "", false, err
+		case commit != "HEAD":
+			return "", false, fmt.Errorf("--hash-commit %s needs a git checkout, and %s is not in one", commit, dir)
+		}
+	}
+
+	dirty := o.ForceDirty
+	if repo != nil {
+		d, err := repo.IsDirty(hashPath, commit)
+		if err != nil {
+			return "", false, err
+		}
+		dirty = dirty || d
+	}
+	if o.Dev && o.Hash == "" {
+		return "dev", dirty, nil
+	}
+	if o.Hash != "" {
+		return o.Hash, dirty, nil
+	}
+
+	treeHash := func(path string) (string, error) {
+		if repo != nil {
+			return repo.TreeHash(path, commit)
+		}
+		return hashFiles(path, o.Hermetic)
+	}
+	tree, err := treeHash(hashPath)
+	if err != nil {
+		return "", false, err
+	}
+	var extra []string
+	for _, src := range s.ExtraSources {
+		path := src.Src
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		h, err := treeHash(path)
+		if err != nil {
+			return "", false, fmt.Errorf("%s: extra-sources %s: %w", s.File, src.Src, err)
+		}
+		extra = append(extra, h)
+	}
+	h := hash.Combine(tree, extra...)
+	if dirty && repo != nil {
+		content, err := repo.ContentHash(hashPath)
+		if err != nil {
+			return "", false, err
+		}
+		h += "-dirty-" + content[:7]
+	}
+	return h, dirty, nil
+}
+
+// hashFiles hashes a directory without git. Outside Bazel it honours the
+// .gitignore files inside the directory, as git would for a fresh add;
+// hermetic mode follows symlinks because Bazel's sandboxes present every
+// declared input as a symlink into the source tree.
+func hashFiles(path string, hermetic bool) (string, error) {
+	m, err := gitignore.New(path)
+	if err != nil {
+		return "", err
+	}
+	opts := []hash.Option{hash.WithIgnore(m)}
+	if hermetic {
+		opts = append(opts, hash.WithFollowSymlinks())
+	}
+	return hash.Dir(path, opts...)
+}
+
+// dockerTag is the reference grammar's tag production.
+var dockerTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+// RenderTag executes a build.yml tag template with the package hash.
+func RenderTag(tmpl, h string) (string, error) {
+	if tmpl == "" {
+		tmpl = "{{.Hash}}"
+	}
+	t, err := template.New("tag").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("invalid template %q: %w", tmpl, err)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, map[string]string{"Hash": h}); err != nil {
+		return "", fmt.Errorf("template %q: %w", tmpl, err)
+	}
+	tag := buf.String()
+	if !dockerTag.MatchString(tag) {
+		return "", fmt.Errorf("template %q gives %q, which is not a valid image tag (letters, digits, _ . -, at most 128, not starting with . or -)", tmpl, tag)
+	}
+	return tag, nil
+}
+
+// Image returns org/image.
+func (p *Package) Image() string { return p.Spec.Org + "/" + p.Spec.Image }
+
+// Ref returns org/image:tag, the multi-arch index's name.
+func (p *Package) Ref() string { return p.Image() + ":" + p.Tag }
+
+// ArchRef returns org/image:tag-arch, the name of one architecture's image.
+func (p *Package) ArchRef(arch string) string { return p.Ref() + "-" + arch }
+
+// ReleaseRef returns org/image:release. A dirty package has no release.
+func (p *Package) ReleaseRef(release string) (string, error) {
+	if release == "" {
+		return "", errors.New("a release tag is required")
+	}
+	if p.Dirty {
+		return "", fmt.Errorf("%s is dirty: commit it before releasing %s", p.Dir, release)
+	}
+	if !dockerTag.MatchString(release) {
+		return "", fmt.Errorf("release %q is not a valid image tag", release)
+	}
+	return p.Image() + ":" + release, nil
+}
+
+// Canonical expands a reference with no registry to Docker Hub's, as
+// `linuxkit pkg show-tag --canonical` prints it.
+func Canonical(ref string) string {
+	first, _, found := strings.Cut(ref, "/")
+	if found && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return ref
+	}
+	if !found {
+		ref = "library/" + ref
+	}
+	return "docker.io/" + ref
+}
