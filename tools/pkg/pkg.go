@@ -5,14 +5,12 @@
 package pkg
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"text/template"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/gitignore"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/gitrepo"
@@ -85,13 +83,12 @@ func Load(dir string, o Options) (*Package, error) {
 		return nil, err
 	}
 	p.Hash, p.Dirty = h, dirty
-	tmpl := s.Tag
-	if o.Tag != "" {
-		tmpl = o.Tag
-	}
-	p.Tag, err = RenderTag(tmpl, h)
+	p.Tag, err = s.RenderTag(h)
 	if err != nil {
-		return nil, fmt.Errorf("%s: tag: %w", s.File, err)
+		return nil, fmt.Errorf("%s: tag template %q: %w", s.File, s.Tag, err)
+	}
+	if !dockerTag.MatchString(p.Tag) {
+		return nil, fmt.Errorf("%s: tag template %q gives %q, which is not a valid image tag (letters, digits, _ . -, at most 128, not starting with . or -)", s.File, s.Tag, p.Tag)
 	}
 	return p, nil
 }
@@ -106,6 +103,9 @@ func (o Options) apply(s *spec.Spec) error {
 	}
 	if o.Org != "" {
 		s.Org = o.Org
+	}
+	if o.Tag != "" {
+		s.Tag = o.Tag
 	}
 	if o.Network != nil {
 		s.Network = *o.Network
@@ -216,26 +216,6 @@ func hashFiles(path string, hermetic bool) (string, error) {
 
 // dockerTag is the reference grammar's tag production.
 var dockerTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-
-// RenderTag executes a build.yml tag template with the package hash.
-func RenderTag(tmpl, h string) (string, error) {
-	if tmpl == "" {
-		tmpl = "{{.Hash}}"
-	}
-	t, err := template.New("tag").Option("missingkey=error").Parse(tmpl)
-	if err != nil {
-		return "", fmt.Errorf("invalid template %q: %w", tmpl, err)
-	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, map[string]string{"Hash": h}); err != nil {
-		return "", fmt.Errorf("template %q: %w", tmpl, err)
-	}
-	tag := buf.String()
-	if !dockerTag.MatchString(tag) {
-		return "", fmt.Errorf("template %q gives %q, which is not a valid image tag (letters, digits, _ . -, at most 128, not starting with . or -)", tmpl, tag)
-	}
-	return tag, nil
-}
 
 // Image returns org/image.
 func (p *Package) Image() string { return p.Spec.Org + "/" + p.Spec.Image }
