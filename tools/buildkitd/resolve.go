@@ -1,0 +1,132 @@
+package buildkitd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/moby/buildkit/client"
+)
+
+// TLS is client-side mTLS material for a tcp:// daemon.
+type TLS struct {
+	// CA is the CA certificate that signed the daemon's certificate.
+	CA string
+	// Cert and Key are the client certificate and key.
+	Cert, Key string
+	// ServerName overrides the name checked in the daemon's certificate
+	// (default: the host of the address).
+	ServerName string
+}
+
+// Enabled reports whether any TLS file was given.
+func (t TLS) Enabled() bool { return t.CA != "" || t.Cert != "" || t.Key != "" }
+
+// ClientOpts returns the BuildKit client options for t and addr.
+func (t TLS) ClientOpts(addr string) ([]client.ClientOpt, error) {
+	if !t.Enabled() {
+		return nil, nil
+	}
+	if !strings.HasPrefix(addr, "tcp://") {
+		return nil, fmt.Errorf("TLS files were given but %s is not a tcp:// address", addr)
+	}
+	if (t.Cert == "") != (t.Key == "") {
+		return nil, fmt.Errorf("--builder-tls-cert and --builder-tls-key go together")
+	}
+	name := t.ServerName
+	if name == "" {
+		host := strings.TrimPrefix(addr, "tcp://")
+		if i := strings.LastIndexByte(host, ':'); i >= 0 {
+			host = host[:i]
+		}
+		name = strings.Trim(host, "[]")
+	}
+	var opts []client.ClientOpt
+	if t.CA != "" {
+		opts = append(opts, client.WithServerConfig(name, t.CA))
+	} else {
+		opts = append(opts, client.WithServerConfigSystem(name))
+	}
+	if t.Cert != "" {
+		opts = append(opts, client.WithCredentials(t.Cert, t.Key))
+	}
+	return opts, nil
+}
+
+// Mode says what Resolve may do when no address is configured.
+type Mode int
+
+const (
+	// Start starts the local daemon when it does not run (the CLI).
+	Start Mode = iota
+	// Connect only connects to a running local daemon and never starts
+	// one: what a Bazel action does, since a daemon must not be started
+	// inside a sandboxed action and outlive it.
+	Connect
+)
+
+// Target is a resolved daemon.
+type Target struct {
+	// Address is what client.New is given.
+	Address string
+	// Local is the on-demand daemon when Address is its socket, else nil.
+	Local *Local
+	// Opts are the client options (TLS).
+	Opts []client.ClientOpt
+}
+
+// Resolve picks the daemon: addr (--builder-addr) if set, else
+// $BUILDKIT_HOST, else the local daemon in DefaultDir() (or $RULES_LINUXKIT_BUILDKIT_DIR),
+// started on demand in Start mode.
+func Resolve(ctx context.Context, addr string, tls TLS, mode Mode) (*Target, error) {
+	if addr == "" {
+		addr = os.Getenv(EnvHost)
+	}
+	if addr != "" {
+		if !strings.HasPrefix(addr, "unix://") && !strings.HasPrefix(addr, "tcp://") {
+			return nil, fmt.Errorf("builder address %q: use unix:///path/to/socket or tcp://host:port", addr)
+		}
+		opts, err := tls.ClientOpts(addr)
+		if err != nil {
+			return nil, err
+		}
+		return &Target{Address: addr, Opts: opts}, nil
+	}
+	if tls.Enabled() {
+		return nil, fmt.Errorf("TLS files were given without --builder-addr or %s", EnvHost)
+	}
+	l, err := NewLocal("")
+	if err != nil {
+		return nil, err
+	}
+	switch mode {
+	case Connect:
+		if !l.Running(ctx) {
+			return nil, fmt.Errorf("no BuildKit daemon: none is configured (--builder-addr, %s) and the local one (%s) does not run; start it outside the build with `lkpkg builder start`", EnvHost, l.Address())
+		}
+	default:
+		if _, err := l.Ensure(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &Target{Address: l.Address(), Local: l}, nil
+}
+
+// Client connects to the target.
+func (t *Target) Client(ctx context.Context) (*client.Client, error) {
+	c, err := client.New(ctx, t.Address, t.Opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to BuildKit at %s: %w", t.Address, err)
+	}
+	return c, nil
+}
+
+// Status probes the target.
+func (t *Target) Status(ctx context.Context) (Status, error) {
+	if t.Local != nil {
+		return t.Local.Status(ctx)
+	}
+	return Probe(ctx, t.Address, 5*time.Second, t.Opts...)
+}
