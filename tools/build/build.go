@@ -591,3 +591,89 @@ func PkgsGlob(dir, glob string) ([]string, error) {
 	slices.Sort(out)
 	return out, nil
 }
+
+// Deps returns the packages p's build args refer to (@lkt:pkg: and
+// @lkt:pkgs:), loaded with RefOptions(o).
+func Deps(p *pkg.Package, o pkg.Options) ([]*pkg.Package, error) {
+	var deps []*pkg.Package
+	for _, a := range p.Spec.BuildArgs {
+		kind, rel := a.Ref()
+		var dirs []string
+		switch kind {
+		case spec.RefPkg:
+			dirs = []string{filepath.Join(p.Dir, filepath.FromSlash(rel))}
+		case spec.RefPkgs:
+			m, err := PkgsGlob(p.Dir, rel)
+			if err != nil {
+				return nil, err
+			}
+			dirs = m
+		}
+		for _, d := range dirs {
+			dep, err := pkg.Load(d, RefOptions(o))
+			if err != nil {
+				return nil, fmt.Errorf("%s: buildArgs %s: %w", p.Spec.File, a.Name, err)
+			}
+			deps = append(deps, dep)
+		}
+	}
+	return deps, nil
+}
+
+// Order sorts packages so that each comes after the packages among them
+// that it refers to through build args; it fails on a cycle.
+func Order(pkgs []*pkg.Package, o pkg.Options) ([]*pkg.Package, error) {
+	byDir := map[string]*pkg.Package{}
+	for _, p := range pkgs {
+		byDir[p.Dir] = p
+	}
+	state := map[string]int{} // 1 visiting, 2 done
+	var out []*pkg.Package
+	var visit func(p *pkg.Package, path []string) error
+	visit = func(p *pkg.Package, path []string) error {
+		switch state[p.Dir] {
+		case 1:
+			return fmt.Errorf("build args form a cycle: %s", strings.Join(append(path, p.Dir), " -> "))
+		case 2:
+			return nil
+		}
+		state[p.Dir] = 1
+		deps, err := Deps(p, o)
+		if err != nil {
+			return err
+		}
+		for _, d := range deps {
+			if q, ok := byDir[d.Dir]; ok {
+				if err := visit(q, append(path, p.Dir)); err != nil {
+					return err
+				}
+			}
+		}
+		state[p.Dir] = 2
+		out = append(out, p)
+		return nil
+	}
+	for _, p := range pkgs {
+		if err := visit(p, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// DefaultStoreDir is where `lkpkg build` keeps outputs when no --output-dir
+// is given: ${XDG_CACHE_HOME:-~/.cache}/rules_linuxkit/images. A package's
+// output is StoreDir/<org>/<image>/<tag>, where later builds of packages
+// that refer to it find it.
+func DefaultStoreDir() (string, error) {
+	c, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(c, "rules_linuxkit", "images"), nil
+}
+
+// StorePath is p's output directory in the store.
+func StorePath(store string, p *pkg.Package) string {
+	return filepath.Join(store, filepath.FromSlash(p.Spec.Org), p.Spec.Image, p.Tag)
+}

@@ -26,6 +26,8 @@ type command struct {
 var commands = []*command{
 	&showTagCommand,
 	&validateCommand,
+	&buildCommand,
+	&builderCommand,
 }
 
 // errUsage asks main to exit with status 2 after the usage was printed.

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/buildkitd"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
+)
+
+var buildCommand = command{
+	name:    "build",
+	summary: "build each package for its arches with BuildKit into OCI layouts",
+	usage: `[flags] DIR...
+
+Each package is built for the arches in its build.yml (restricted by
+--platforms) and written as OCI layouts: OUT/<arch>/ is the image pushed as
+org/image:<tag>-<arch>, OUT/index/ the index pushed as org/image:<tag>, and
+OUT/result.json lists the tag and digests. OUT is --output-dir (with several
+packages: --output-dir/<image>), by default
+${XDG_CACHE_HOME:-~/.cache}/rules_linuxkit/images/<org>/<image>/<tag>.
+Nothing is pushed.
+
+Packages given together are built in dependency order, and a package whose
+build args refer to another (@lkt:pkg:) gets that package's output as a
+BuildKit named context, so FROM org/image:<tag> needs no registry. Outside
+--hermetic mode, outputs already in the default store are used the same way.
+
+BuildKit: --builder-addr or $BUILDKIT_HOST (unix:// or tcp://, with
+--builder-tls-* for mTLS); else the local daemon, started on demand (see
+'lkpkg builder'). With --hermetic (Bazel actions) nothing is started, git is
+never asked, --output-dir is required and only --context-from feeds FROM
+lines: the action's inputs and outputs are all on its command line.`,
+}
+
+func init() { buildCommand.run = runBuild }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// builderFlags are the flags that locate BuildKit.
+type builderFlags struct {
+	addr string
+	tls  buildkitd.TLS
+}
+
+func (b *builderFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&b.addr, "builder-addr", "", "BuildKit daemon address, unix:///path or tcp://host:port (default $"+buildkitd.EnvHost+", else the local daemon)")
+	fs.StringVar(&b.tls.CA, "builder-tls-ca", "", "CA certificate of a tcp:// daemon")
+	fs.StringVar(&b.tls.Cert, "builder-tls-cert", "", "client certificate for a tcp:// daemon")
+	fs.StringVar(&b.tls.Key, "builder-tls-key", "", "client key for a tcp:// daemon")
+	fs.StringVar(&b.tls.ServerName, "builder-tls-servername", "", "name expected in the daemon's certificate (default: its host)")
+}
+
+func runBuild(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(&buildCommand, stderr)
+	var flags pkgFlags
+	flags.register(fs)
+	var bf builderFlags
+	bf.register(fs)
+	platforms := fs.String("platforms", "", "comma-separated platforms to build, e.g. linux/amd64,linux/arm64 (default: build.yml's arches)")
+	outputDir := fs.String("output-dir", "", "where to write the layouts (required with --hermetic)")
+	format := fs.String("output-format", "dir", "layout format: dir or tar")
+	var buildArgs, contexts, labels stringList
+	fs.Var(&buildArgs, "build-arg", "NAME=VALUE build arg, overriding build.yml's (repeatable)")
+	fs.Var(&contexts, "context-from", "REF=LAYOUT: serve FROM REF from the OCI layout directory LAYOUT (repeatable)")
+	fs.Var(&labels, "label", "KEY=VALUE image label (repeatable)")
+	epochFlag := fs.String("source-date-epoch", "", "timestamp of the image, seconds (default $SOURCE_DATE_EPOCH, else 0)")
+	progress := fs.String("progress", "auto", "progress output: auto, plain, tty, quiet or rawjson")
+	dirs, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	opts := flags.options(fs)
+	hermetic := opts.Hermetic
+	if hermetic && *outputDir == "" {
+		return errors.New("--hermetic needs --output-dir")
+	}
+
+	bo := build.Options{Format: build.Format(*format), ProgressMode: *progress, Progress: stderr, PkgOptions: opts}
+	if *platforms != "" {
+		bo.Platforms = strings.Split(*platforms, ",")
+	}
+	for _, a := range buildArgs {
+		n, v, ok := strings.Cut(a, "=")
+		if !ok || n == "" {
+			return fmt.Errorf("--build-arg %q: want NAME=VALUE", a)
+		}
+		bo.BuildArgs = append(bo.BuildArgs, spec.BuildArg{Name: n, Value: v})
+	}
+	explicit := map[string]string{}
+	for _, c := range contexts {
+		ref, dir, ok := strings.Cut(c, "=")
+		if !ok || ref == "" || dir == "" {
+			return fmt.Errorf("--context-from %q: want REF=LAYOUT_DIR", c)
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return err
+		}
+		explicit[ref] = abs
+	}
+	if len(labels) > 0 {
+		bo.Labels = map[string]string{}
+		for _, l := range labels {
+			k, v, ok := strings.Cut(l, "=")
+			if !ok || k == "" {
+				return fmt.Errorf("--label %q: want KEY=VALUE", l)
+			}
+			bo.Labels[k] = v
+		}
+	}
+	epoch := *epochFlag
+	if epoch == "" {
+		epoch = os.Getenv("SOURCE_DATE_EPOCH")
+	}
+	if epoch != "" {
+		bo.SourceDateEpoch, err = strconv.ParseInt(epoch, 10, 64)
+		if err != nil || bo.SourceDateEpoch < 0 {
+			return fmt.Errorf("source date epoch %q: want seconds since 1970", epoch)
+		}
+	}
+
+	pkgs := make([]*pkg.Package, 0, len(dirs))
+	for _, d := range dirs {
+		p, err := pkg.Load(d, opts)
+		if err != nil {
+			return err
+		}
+		pkgs = append(pkgs, p)
+	}
+	pkgs, err = build.Order(pkgs, opts)
+	if err != nil {
+		return err
+	}
+	// Where each package goes.
+	store := ""
+	if !hermetic {
+		if store, err = build.DefaultStoreDir(); err != nil && *outputDir == "" {
+			return err
+		}
+	}
+	outFor := func(p *pkg.Package) string {
+		switch {
+		case *outputDir == "":
+			return build.StorePath(store, p)
+		case len(pkgs) == 1:
+			return *outputDir
+		}
+		return filepath.Join(*outputDir, p.Spec.Image)
+	}
+	if *outputDir != "" && len(pkgs) > 1 {
+		seen := map[string]string{}
+		for _, p := range pkgs {
+			if other, ok := seen[p.Spec.Image]; ok {
+				return fmt.Errorf("%s and %s are both named %s: build them separately", other, p.Dir, p.Spec.Image)
+			}
+			seen[p.Spec.Image] = p.Dir
+		}
+	}
+
+	// containerd's content store (OCI layouts) logs harmless warnings
+	// (no fsverity) through logrus; BuildKit's progress is the output.
+	logrus.SetLevel(logrus.ErrorLevel)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	mode := buildkitd.Start
+	if hermetic {
+		mode = buildkitd.Connect
+	}
+	target, err := buildkitd.Resolve(ctx, bf.addr, bf.tls, mode)
+	if err != nil {
+		return err
+	}
+	c, err := target.Client(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	built := map[string]string{} // ref -> index layout
+	for _, p := range pkgs {
+		o := bo
+		o.OutputDir = outFor(p)
+		o.Contexts = map[string]string{}
+		deps, err := build.Deps(p, opts)
+		if err != nil {
+			return err
+		}
+		for _, d := range deps {
+			if l, ok := built[d.Ref()]; ok {
+				o.Contexts[d.Ref()] = l
+			} else if store != "" {
+				l := filepath.Join(build.StorePath(store, d), "index")
+				if _, err := os.Stat(filepath.Join(l, "index.json")); err == nil {
+					o.Contexts[d.Ref()] = l
+				}
+			}
+		}
+		for ref, l := range explicit {
+			o.Contexts[ref] = l
+		}
+		if !hermetic && !p.Dirty {
+			o.Revision = gitRevision(p.Dir, opts.HashCommit)
+		}
+		res, err := build.Build(ctx, c, p, o)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.Ref(), err)
+		}
+		if o.Format != build.FormatTar {
+			built[p.Ref()] = filepath.Join(o.OutputDir, res.Layout)
+		}
+		fmt.Fprintf(stdout, "%s %s %s\n", res.Ref, res.Digest, o.OutputDir)
+	}
+	return nil
+}
+
+// gitRevision returns the commit the package was hashed at, or "" outside
+// a git checkout.
+func gitRevision(dir, commit string) string {
+	if commit == "" {
+		commit = "HEAD"
+	}
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "--verify", "--quiet", commit+"^{commit}").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
