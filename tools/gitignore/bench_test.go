@@ -1,0 +1,42 @@
+package gitignore
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkMatch measures a fresh Matcher (lazy .gitignore reads included)
+// classifying every path of a 5,000-file, 320-directory tree in walk order,
+// as hash.Dir uses it; ns/op is for the whole tree.
+func BenchmarkMatch(b *testing.B) {
+	root := b.TempDir()
+	var paths []string
+	for i := range 5000 {
+		top := fmt.Sprintf("d%02d", i%40)
+		rel := fmt.Sprintf("%s/s%d/f%05d.bin", top, i%8, i)
+		paths = append(paths, rel)
+		full := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(full, nil, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		if i < 40 {
+			os.WriteFile(filepath.Join(root, top, ".gitignore"), []byte("*.tmp\n!keep.tmp\nbuild/\n/out\n**/gen/*.go\n"), 0o644)
+		}
+	}
+	os.WriteFile(filepath.Join(root, ".gitignore"), []byte("*.o\n*.a\n/bazel-*\nnode_modules/\n"), 0o644)
+	b.ResetTimer()
+	for b.Loop() {
+		m, err := New(root)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, p := range paths {
+			m.Match(p, false)
+		}
+	}
+}
