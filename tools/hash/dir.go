@@ -48,7 +48,8 @@ func WithFollowSymlinks() Option {
 //   - symlinks are 120000 blobs of their target and are never followed
 //     (unless WithFollowSymlinks);
 //   - directories without any file beneath them vanish, as in git;
-//   - ".git" (in any case) is skipped, as are sockets, FIFOs and devices.
+//   - ".git" is skipped, as are sockets, FIFOs and devices; another case of
+//     it (".GIT") is an error unless ignored, as git add refuses it.
 //
 // Files are read and hashed in parallel on runtime.NumCPU workers.
 // Differences from git, which knows things a plain directory doesn't: files
@@ -108,8 +109,8 @@ func (w *walker) walk(abs, rel string, dir *node, ancestors []os.FileInfo) error
 	}
 	for _, e := range ents {
 		name := e.Name()
-		if strings.EqualFold(name, ".git") {
-			continue
+		if name == ".git" {
+			continue // the repository, a gitdir link, or a nested repository
 		}
 		cabs := filepath.Join(abs, name)
 		crel := name
@@ -117,6 +118,10 @@ func (w *walker) walk(abs, rel string, dir *node, ancestors []os.FileInfo) error
 			crel = rel + "/" + name
 		}
 		typ := e.Type()
+		if strings.EqualFold(name, ".git") && !w.ignored(crel, typ.IsDir()) {
+			// git add fails on ".GIT" & co. ("invalid path"), so no id exists.
+			return fmt.Errorf("%s: git refuses paths named .git in any case", cabs)
+		}
 		var target fs.FileInfo // set when following a symlink
 		if typ&fs.ModeSymlink != 0 {
 			if !w.opts.follow {

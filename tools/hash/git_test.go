@@ -363,6 +363,22 @@ func TestDirSkipsDotGitAndSpecialFiles(t *testing.T) {
 	}
 }
 
+func TestDirRejectsDotGitCaseVariants(t *testing.T) {
+	for file, bad := range map[string]string{".GIT/x": ".GIT", "sub/.Git": "sub/.Git"} {
+		root := t.TempDir()
+		spec{files: map[string]string{"a": "a", file: "x"}}.write(t, root)
+		want := filepath.Join(root, filepath.FromSlash(bad))
+		if _, err := Dir(root); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error = %v, want one naming %s", file, err, want)
+		}
+		// Ignored, it is no problem (git does not look at it either).
+		ign := ignoreFunc(func(rel string, _ bool) bool { return rel == bad })
+		if _, err := Dir(root, WithIgnore(ign)); err != nil {
+			t.Errorf("%s ignored: %v", file, err)
+		}
+	}
+}
+
 func TestDirErrors(t *testing.T) {
 	if _, err := Dir(filepath.Join(t.TempDir(), "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("missing root: %v", err)
