@@ -113,6 +113,9 @@ func (l *Local) Root() string { return filepath.Join(l.Dir, "root") }
 func FindBinary(name string) (string, error) {
 	if name == "buildkitd" {
 		if b := os.Getenv(EnvBuildkitd); b != "" {
+			if !isExecutable(b) {
+				return "", fmt.Errorf("%s=%s is not an executable file: %s", EnvBuildkitd, b, SetupHint)
+			}
 			return b, nil
 		}
 	}

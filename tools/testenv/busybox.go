@@ -249,3 +249,17 @@ func Busybox(tb testing.TB, reg *Registry) string {
 	}
 	return ref
 }
+
+// BusyboxLayout writes the busybox base image as an OCI layout in dir, for
+// builds that get it through --context-from instead of a registry.
+func BusyboxLayout(tb testing.TB, dir string) {
+	tb.Helper()
+	for _, a := range BaseArches {
+		if _, err := busyboxDeb(a); err != nil {
+			unavailable(tb, "%v", err)
+		}
+	}
+	if _, err := WriteBusyboxLayout(dir); err != nil {
+		tb.Fatalf("writing the busybox layout: %v", err)
+	}
+}
