@@ -28,15 +28,17 @@ func WithIgnore(m Ignorer) Option {
 	return func(o *dirOptions) { o.ignore = m }
 }
 
-// WithFollowSymlinks makes Dir hash what symlinks point to (content and
-// mode of files, contents of directories) instead of the links themselves.
+// WithFollowSymlinks makes Dir see through the symlinks Bazel makes.
 //
-// This is for Bazel sandboxes and runfiles trees, where every declared
-// input is a symlink into the source tree or output base: hashing the links
-// would yield a different (and machine-dependent) id than git computes for
-// the real package directory. The price is that a package that really
-// contains symlinks hashes differently than in git, and a dangling symlink
-// is an error. Directory cycles through symlinks are errors too.
+// Bazel's sandboxes, execroots and runfiles trees present every declared
+// input as a symlink with an absolute target into the source tree or output
+// base; hashing those links would give a machine-dependent id. With this
+// option a symlink with an absolute target is followed (through any chain
+// of absolute links) to what it points at, while a symlink with a relative
+// target is the package's own symlink and is hashed as git records it. So a
+// package hashes as in git as long as its own symlinks are relative, which
+// any symlink that survives a checkout elsewhere is. A dangling absolute
+// link and a directory cycle are errors.
 func WithFollowSymlinks() Option {
 	return func(o *dirOptions) { o.follow = true }
 }
@@ -124,13 +126,19 @@ func (w *walker) walk(abs, rel string, dir *node, ancestors []os.FileInfo) error
 		}
 		var target fs.FileInfo // set when following a symlink
 		if typ&fs.ModeSymlink != 0 {
-			if !w.opts.follow {
-				if w.ignored(crel, false) {
-					continue
-				}
-				link, err := os.Readlink(cabs)
+			link, err := os.Readlink(cabs)
+			if err != nil {
+				return err
+			}
+			if w.opts.follow && filepath.IsAbs(link) {
+				link, err = ownLink(cabs, link)
 				if err != nil {
 					return err
+				}
+			}
+			if link != "" {
+				if w.ignored(crel, false) {
+					continue
 				}
 				n := &node{name: name, mode: ModeSymlink}
 				hs := hasherPool.Get().(*hasher)
@@ -183,6 +191,35 @@ func (w *walker) walk(abs, rel string, dir *node, ancestors []os.FileInfo) error
 		}
 	}
 	return nil
+}
+
+// ownLink follows a chain of absolute symlinks starting at path (whose
+// target is first) and returns the relative target that ends it, if any:
+// that link is the package's own and is hashed as a symlink. It returns ""
+// when the chain ends at a file or directory, which is then hashed instead.
+func ownLink(path, first string) (string, error) {
+	link := first
+	for range 64 {
+		if !filepath.IsAbs(link) {
+			return link, nil
+		}
+		fi, err := os.Lstat(link)
+		if err != nil {
+			return "", fmt.Errorf("following symlink %s: %w", path, err)
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return "", nil
+		}
+		next, err := os.Readlink(link)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(next) {
+			return next, nil
+		}
+		link = next
+	}
+	return "", fmt.Errorf("following symlink %s: too many levels of symbolic links", path)
 }
 
 func (w *walker) ignored(rel string, isDir bool) bool {

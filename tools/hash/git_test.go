@@ -315,15 +315,41 @@ func TestDirFollowSymlinks(t *testing.T) {
 
 func TestDirFollowErrors(t *testing.T) {
 	dir := t.TempDir()
-	must(t, os.Symlink("missing", filepath.Join(dir, "dangling")))
+	must(t, os.Symlink(filepath.Join(dir, "missing"), filepath.Join(dir, "dangling")))
 	if _, err := Dir(dir, WithFollowSymlinks()); err == nil || !strings.Contains(err.Error(), "dangling") {
 		t.Errorf("dangling: %v", err)
 	}
 	dir = t.TempDir()
 	must(t, os.MkdirAll(filepath.Join(dir, "a"), 0o755))
-	must(t, os.Symlink("..", filepath.Join(dir, "a", "loop")))
+	must(t, os.Symlink(dir, filepath.Join(dir, "a", "loop")))
 	if _, err := Dir(dir, WithFollowSymlinks()); err == nil || !strings.Contains(err.Error(), "cycle") {
 		t.Errorf("cycle: %v", err)
+	}
+}
+
+// The package's own symlinks are relative; in a sandbox they are reached
+// through Bazel's absolute links and must still hash as symlinks, as in git.
+func TestDirFollowKeepsPackageSymlinks(t *testing.T) {
+	needGit(t)
+	src := t.TempDir()
+	spec{files: map[string]string{"build.yml": "x", "etc/rcS": "#!/bin/sh"}}.write(t, src)
+	must(t, os.Symlink("rcS", filepath.Join(src, "etc", "default")))
+	must(t, os.Symlink("../missing", filepath.Join(src, "etc", "dangling")))
+	must(t, os.Symlink("etc", filepath.Join(src, "conf")))
+	want := gitTree(t, src)
+
+	box := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(box, "etc"), 0o755))
+	for _, p := range []string{"build.yml", "etc/rcS", "etc/default", "etc/dangling", "conf"} {
+		must(t, os.Symlink(filepath.Join(src, p), filepath.Join(box, p)))
+	}
+	// A second level of plumbing, as an execroot adds.
+	must(t, os.Remove(filepath.Join(box, "etc/default")))
+	hop := filepath.Join(t.TempDir(), "hop")
+	must(t, os.Symlink(filepath.Join(src, "etc/default"), hop))
+	must(t, os.Symlink(hop, filepath.Join(box, "etc/default")))
+	if got, err := Dir(box, WithFollowSymlinks()); err != nil || got != want {
+		t.Errorf("Dir(sandbox, follow) = %s, %v; git(src) = %s", got, err, want)
 	}
 }
 
