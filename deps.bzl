@@ -6,1914 +6,2240 @@ def go_dependencies():
     """Declares a go_repository for each module of go.mod's build list."""
     go_repository(
         name = "com_google_cloud_go",
+        build_file_proto_mode = "disable_global",
         importpath = "cloud.google.com/go",
         sum = "h1:2NAUJwPR47q+E35uaJeYoNhuNEM9kM8SjgRgdeOJUSE=",
         version = "v0.123.0",
     )
     go_repository(
         name = "com_google_cloud_go_auth",
+        build_file_proto_mode = "disable_global",
         importpath = "cloud.google.com/go/auth",
         sum = "h1:kXTssoVb4azsVDoUiF8KvxAqrsQcQtB53DcSgta74CA=",
         version = "v0.20.0",
     )
     go_repository(
         name = "com_google_cloud_go_auth_oauth2adapt",
+        build_file_proto_mode = "disable_global",
         importpath = "cloud.google.com/go/auth/oauth2adapt",
         sum = "h1:keo8NaayQZ6wimpNSmW5OPc283g65QNIiLpZnkHRbnc=",
         version = "v0.2.8",
     )
     go_repository(
         name = "com_google_cloud_go_compute_metadata",
+        build_file_proto_mode = "disable_global",
         importpath = "cloud.google.com/go/compute/metadata",
         sum = "h1:pDUj4QMoPejqq20dK0Pg2N4yG9zIkYGdBtwLoEkH9Zs=",
         version = "v0.9.0",
     )
     go_repository(
         name = "com_google_cloud_go_iam",
+        build_file_proto_mode = "disable_global",
         importpath = "cloud.google.com/go/iam",
         sum = "h1:KieQ9Pb+LLPak1O3Rv3GgCxhnmkYf7Xyh0P5HfF1jFM=",
         version = "v1.11.0",
     )
     go_repository(
         name = "com_google_cloud_go_kms",
+        build_file_proto_mode = "disable_global",
         importpath = "cloud.google.com/go/kms",
         sum = "h1:LS8N92OxFDgOLg5NCo3OmbvjtQAIVT5gUHVLKIDHaFE=",
         version = "v1.31.0",
     )
     go_repository(
         name = "com_google_cloud_go_longrunning",
+        build_file_proto_mode = "disable_global",
         importpath = "cloud.google.com/go/longrunning",
         sum = "h1:lwzWEYD8+NkYV7dhexOz6kmlvajZA70+bW/xMhRVVdY=",
         version = "v1.0.0",
     )
     go_repository(
         name = "com_cyphar_go_pathrs",
+        build_file_proto_mode = "disable_global",
         importpath = "cyphar.com/go-pathrs",
         sum = "h1:SnX9FBvnoyn3lUs1dkMgZ52bAETpirNu3FTRh5HlRik=",
         version = "v0.2.5",
     )
     go_repository(
         name = "io_filippo_edwards25519",
+        build_file_proto_mode = "disable_global",
         importpath = "filippo.io/edwards25519",
         sum = "h1:crnVqOiS4jqYleHd9vaKZ+HKtHfllngJIiOpNpoJsjo=",
         version = "v1.2.0",
     )
     go_repository(
         name = "io_filippo_mldsa",
+        build_file_proto_mode = "disable_global",
         importpath = "filippo.io/mldsa",
         sum = "h1:VsUbObBMxXlc23Eb9VeeJYE4jvTs87qa5RqSN2U5FJU=",
         version = "v0.0.0-20260215214346-43d0283efc3e",
     )
     go_repository(
         name = "com_github_adalogics_go_fuzz_headers",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/AdaLogics/go-fuzz-headers",
         sum = "h1:He8afgbRMd7mFxO99hRNu+6tazq8nFF9lIwo9JFroBk=",
         version = "v0.0.0-20240806141605-e8a1dd7889d6",
     )
     go_repository(
         name = "com_github_adamkorcz_go_fuzz_headers_1",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/AdamKorcz/go-fuzz-headers-1",
         sum = "h1:zjqpY4C7H15HjRPEenkS4SAn3Jy2eRRjkjZbGR30TOg=",
         version = "v0.0.0-20230919221257-8b5d3ce2d11d",
     )
     go_repository(
         name = "com_github_azure_azure_sdk_for_go_sdk_azcore",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Azure/azure-sdk-for-go/sdk/azcore",
         sum = "h1:jHb/wfvRikGdxMXYV3QG/SzUOPYN9KEUUuC0Yd0/vC0=",
         version = "v1.21.1",
     )
     go_repository(
         name = "com_github_azure_azure_sdk_for_go_sdk_azidentity",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Azure/azure-sdk-for-go/sdk/azidentity",
         sum = "h1:Hk5QBxZQC1jb2Fwj6mpzme37xbCDdNTxU7O9eb5+LB4=",
         version = "v1.13.1",
     )
     go_repository(
         name = "com_github_azure_azure_sdk_for_go_sdk_azidentity_cache",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Azure/azure-sdk-for-go/sdk/azidentity/cache",
         sum = "h1:yz1bePFlP5Vws5+8ez6T3HWXPmwOK7Yvq8QxDBD3SKY=",
         version = "v0.3.2",
     )
     go_repository(
         name = "com_github_azure_azure_sdk_for_go_sdk_internal",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Azure/azure-sdk-for-go/sdk/internal",
         sum = "h1:fhqpLE3UEXi9lPaBRpQ6XuRW0nU7hgg4zlmZZa+a9q4=",
         version = "v1.12.0",
     )
     go_repository(
         name = "com_github_azure_azure_sdk_for_go_sdk_resourcemanager_storage_armstorage",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage",
         sum = "h1:PiSrjRPpkQNjrM8H0WwKMnZUdu1RGMtd/LdGKUrOo+c=",
         version = "v1.6.0",
     )
     go_repository(
         name = "com_github_azure_azure_sdk_for_go_sdk_security_keyvault_azkeys",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys",
         sum = "h1:MaKvxE6D0KkjOg6Wd9M00iqP5PR0kUxCfiezes4JweM=",
         version = "v1.5.0",
     )
     go_repository(
         name = "com_github_azure_azure_sdk_for_go_sdk_security_keyvault_internal",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/internal",
         sum = "h1:nCYfgcSyHZXJI8J0IWE5MsCGlb2xp9fJiXyxWgmOFg4=",
         version = "v1.2.0",
     )
     go_repository(
         name = "com_github_azure_azure_sdk_for_go_sdk_storage_azblob",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Azure/azure-sdk-for-go/sdk/storage/azblob",
         sum = "h1:mlmW46Q0B79I+Aj4azKC6xDMFN9a9SyZWESlGWYXbFs=",
         version = "v1.5.0",
     )
     go_repository(
         name = "com_github_azuread_microsoft_authentication_extensions_for_go_cache",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/AzureAD/microsoft-authentication-extensions-for-go/cache",
         sum = "h1:WJTmL004Abzc5wDB5VtZG2PJk5ndYDgVacGqfirKxjM=",
         version = "v0.1.1",
     )
     go_repository(
         name = "com_github_azuread_microsoft_authentication_library_for_go",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/AzureAD/microsoft-authentication-library-for-go",
         sum = "h1:4iB+IesclUXdP0ICgAabvq2FYLXrJWKx1fJQ+GxSo3Y=",
         version = "v1.7.0",
     )
     go_repository(
         name = "com_github_masterminds_semver",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Masterminds/semver",
         sum = "h1:H65muMkzWKEuNDnfl9d70GUjFniHKHRbFPGBuZ3QEww=",
         version = "v1.5.0",
     )
     go_repository(
         name = "com_github_masterminds_semver_v3",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Masterminds/semver/v3",
         sum = "h1:Zog+i5UMtVoCU8oKka5P7i9q9HgrJeGzI9SA1Xbatp0=",
         version = "v3.4.0",
     )
     go_repository(
         name = "com_github_microsoft_go_winio",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Microsoft/go-winio",
         sum = "h1:0kQAzHq8vLs7Pptv+7TxjdETLf/nIqJpIB4oC6Ba4vY=",
         version = "v0.6.3-0.20251027160822-ad3df93bed29",
     )
     go_repository(
         name = "com_github_microsoft_hcsshim",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/Microsoft/hcsshim",
         sum = "h1:aZFX4LH0S20Lgjq0wG61StIClj7im4yzrxIClkaR8Z8=",
         version = "v0.15.0-rc.4",
     )
     go_repository(
         name = "com_github_protonmail_go_crypto",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/ProtonMail/go-crypto",
         sum = "h1:9RfcZHqEQUvP8RzecWEUafnZVtEvrBVL9BiF67IQOfM=",
         version = "v1.4.1",
     )
     go_repository(
         name = "com_github_agext_levenshtein",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/agext/levenshtein",
         sum = "h1:YB2fHEn0UJagG8T1rrWknE3ZQzWM06O8AMAatNn7lmo=",
         version = "v1.2.3",
     )
     go_repository(
         name = "com_github_alessio_shellescape",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/alessio/shellescape",
         sum = "h1:V7yhSDDn8LP4lc4jS8pFkt0zCnzVJlG5JXy9BVKJUX0=",
         version = "v1.4.1",
     )
     go_repository(
         name = "com_github_anchore_go_struct_converter",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/anchore/go-struct-converter",
         sum = "h1:2rDRssAl6mgKBSLNiVCMADgZRhoqtw9dedlWa0OhD30=",
         version = "v0.1.0",
     )
     go_repository(
         name = "com_github_armon_circbuf",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/armon/circbuf",
         sum = "h1:7Ip0wMmLHLRJdrloDxZfhMm0xrLXZS8+COSu2bXmEQs=",
         version = "v0.0.0-20190214190532-5111143e8da2",
     )
     go_repository(
         name = "com_github_asaskevich_govalidator",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/asaskevich/govalidator",
         sum = "h1:DklsrG3dyBCFEj5IhUbnKptjxatkF07cF2ak3yi77so=",
         version = "v0.0.0-20230301143203-a9d515a09cc2",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2",
         sum = "h1:0jsHallhJCeaU0Ko48c/3FK1ctOQ7NpzggxriJOQ8MQ=",
         version = "v1.47.0",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_aws_protocol_eventstream",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream",
         sum = "h1:GPRlPwz40I2B2VrBEASOA3Bi77NyeqejNLkifosX0rs=",
         version = "v1.7.20",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_config",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/config",
         sum = "h1:FzvkXKSzwqHni4U7nDigHg4jjtqMpVUuHgmZfSoJVQ0=",
         version = "v1.33.4",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_credentials",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/credentials",
         sum = "h1:hTvrJJseKbvw32kmiE0G+u/9ZqpqscjDrTigHIXP2qs=",
         version = "v1.20.4",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_feature_ec2_imds",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/feature/ec2/imds",
         sum = "h1:AM4hHjww+PSFtt6E+UrBrPlZkWsePCLEt9AjkfQX+yM=",
         version = "v1.20.0",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_feature_s3_transfermanager",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager",
         sum = "h1:HTlKXO5sYRzuhg9HjcxoH1U5RQrNQVrUSMckJv8OMr4=",
         version = "v0.3.10",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_internal_configsources",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/internal/configsources",
         sum = "h1:Hp/VgjP0BysR3OgLlR057Vz2LcbbVnoWeJ+3qWiS/fY=",
         version = "v1.5.3",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_internal_endpoints_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/internal/endpoints/v2",
         sum = "h1:MUaM4f+kj1ZIBPZfUS8cxP1GKXXZtHJjAthy93AN7SM=",
         version = "v2.8.3",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_internal_v4a",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/internal/v4a",
         sum = "h1:fuSCw4Z2qfRCztMPO3GXJNSiEp6Wee+WOLwrHHUMy9c=",
         version = "v1.5.3",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_service_internal_accept_encoding",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding",
         sum = "h1:bAdDl/HkGCcGPoe25ToSHEw23VIxt6CT5fLcg111BKg=",
         version = "v1.13.19",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_service_internal_checksum",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/service/internal/checksum",
         sum = "h1:Q1TF1J9jVD+vFo0LzNnmNdQ9EAt52TS+MQlq9Ir+Yxo=",
         version = "v1.9.28",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_service_internal_presigned_url",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/service/internal/presigned-url",
         sum = "h1:bON1rJf67TSTDCKg816AAIE4xSTtoo9tl0XRkO72R+I=",
         version = "v1.14.3",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_service_internal_s3shared",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/service/internal/s3shared",
         sum = "h1:EUIwBoN+q7UmhAejxgD27APiRjh1vwCFo53gSqdT0BM=",
         version = "v1.19.36",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_service_kms",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/service/kms",
         sum = "h1:QNtg+Mtj1zmepk568+UKBD5DFfqh+ESTUUqQT27JkQc=",
         version = "v1.52.0",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_service_s3",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/service/s3",
         sum = "h1:HpN6GgZ3T8pSvRp81ZsgumNjlvRsa+9M0ZL2o6W4uLY=",
         version = "v1.106.5",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_service_signin",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/service/signin",
         sum = "h1:ZD5qFpWcaOKdTuhBi431pIDkCgrMkMlMT6jlpSPoIRI=",
         version = "v1.10.0",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_service_sso",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/service/sso",
         sum = "h1:JGeeBcMlhg1xtOXYpeCaTQBZObtXMPQCUqBcmr65NRA=",
         version = "v1.38.0",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_service_ssooidc",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/service/ssooidc",
         sum = "h1:obhahQXDEdVEv8y5bTKXR30LVaxYe1kyYM0L7l2Iq+k=",
         version = "v1.43.0",
     )
     go_repository(
         name = "com_github_aws_aws_sdk_go_v2_service_sts",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/aws-sdk-go-v2/service/sts",
         sum = "h1:khXV3+K5D3f4e8xtplaRdSFn1bEg3gj5EBHQvbCOZbQ=",
         version = "v1.50.0",
     )
     go_repository(
         name = "com_github_aws_smithy_go",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/aws/smithy-go",
         sum = "h1:myhcykQcatTul2B/zITjDk203G7t0awUAs1hVry5Bvg=",
         version = "v1.28.2",
     )
     go_repository(
         name = "com_github_beorn7_perks",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/beorn7/perks",
         sum = "h1:VlbKKnNfV8bJzeqoa4cOKqO6bYr3WgKZxO8Z16+hsOM=",
         version = "v1.0.1",
     )
     go_repository(
         name = "com_github_blang_semver",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/blang/semver",
         sum = "h1:cQNTCjp13qL8KC3Nbxr/y2Bqb63oX6wdnnjpJbkM4JQ=",
         version = "v3.5.1+incompatible",
     )
     go_repository(
         name = "com_github_cenkalti_backoff_v4",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/cenkalti/backoff/v4",
         sum = "h1:MyRJ/UdXutAwSAT+s3wNd7MfTIcy71VQueUuFK343L8=",
         version = "v4.3.0",
     )
     go_repository(
         name = "com_github_cenkalti_backoff_v5",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/cenkalti/backoff/v5",
         sum = "h1:ZN+IMa753KfX5hd8vVaMixjnqRZ3y8CuJKRKj1xcsSM=",
         version = "v5.0.3",
     )
     go_repository(
         name = "com_github_cespare_xxhash_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/cespare/xxhash/v2",
         sum = "h1:UL815xU9SqsFlibzuggzjXhog7bL6oX9BbNZnL2UFvs=",
         version = "v2.3.0",
     )
     go_repository(
         name = "com_github_cloudflare_circl",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/cloudflare/circl",
         sum = "h1:9GPOhQGF9MCYUeXyMYlqTR6a5gTrgR/fBLXvUgtVcg8=",
         version = "v1.6.3",
     )
     go_repository(
         name = "com_github_codahale_rfc6979",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/codahale/rfc6979",
         sum = "h1:EDmT6Q9Zs+SbUoc7Ik9EfrFqcylYqgPZ9ANSbTAntnE=",
         version = "v0.0.0-20141003034818-6a90f24967eb",
     )
     go_repository(
         name = "com_github_containerd_accelerated_container_image",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/accelerated-container-image",
         sum = "h1:sFbTgSuMboeKHa9f7MY11hWF1XxVWjFoiTsXYtOtvdU=",
         version = "v1.3.0",
     )
     go_repository(
         name = "com_github_containerd_cgroups_v3",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/cgroups/v3",
         sum = "h1:eUNflyMddm18+yrDmZPn3jI7C5hJ9ahABE5q6dyLYXQ=",
         version = "v3.1.3",
     )
     go_repository(
         name = "com_github_containerd_console",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/console",
         sum = "h1:R0ymNeydRqH2DmakFNdmjR2k0t7UPuiOV/N/27/qqsc=",
         version = "v1.0.5",
     )
     go_repository(
         name = "com_github_containerd_containerd_api",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/containerd/api",
         sum = "h1:kuQm82SbDrCuO4n7hf2L8zsBtZLuympyq5X/VotfX2A=",
         version = "v1.12.0",
     )
     go_repository(
         name = "com_github_containerd_containerd_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/containerd/v2",
         sum = "h1:p6Qg+xbEz8lvwdhHDx0U469xENvp4LgGBx+E7djXkGw=",
         version = "v2.4.2",
     )
     go_repository(
         name = "com_github_containerd_continuity",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/continuity",
         sum = "h1:7a85HZpCSs+1Zps0Ee3DPSuAWY+0SJM1JNM51nlEVDg=",
         version = "v0.5.0",
     )
     go_repository(
         name = "com_github_containerd_errdefs",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/errdefs",
         sum = "h1:tg5yIfIlQIrxYtu9ajqY42W3lpS19XqdxRQeEwYG8PI=",
         version = "v1.0.0",
     )
     go_repository(
         name = "com_github_containerd_errdefs_pkg",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/errdefs/pkg",
         sum = "h1:9IKJ06FvyNlexW690DXuQNx2KA2cUJXx151Xdx3ZPPE=",
         version = "v0.3.0",
     )
     go_repository(
         name = "com_github_containerd_fifo",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/fifo",
         sum = "h1:4I2mbh5stb1u6ycIABlBw9zgtlK8viPI9QkQNRQEEmY=",
         version = "v1.1.0",
     )
     go_repository(
         name = "com_github_containerd_fuse_overlayfs_snapshotter_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/fuse-overlayfs-snapshotter/v2",
         sum = "h1:pD+wZQE81lBgjiQRaDMJYd9k9k/Xc90eKNpZho1r2tI=",
         version = "v2.1.7",
     )
     go_repository(
         name = "com_github_containerd_go_cni",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/go-cni",
         sum = "h1:jcFWauA5ED2wUHgCdvPB/IyvOtBcXzmgj8LprJ8nJH0=",
         version = "v1.1.14",
     )
     go_repository(
         name = "com_github_containerd_go_runc",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/go-runc",
         sum = "h1:TAnah92bVA7dYDZ7Mm9FrOoFQvnLZdL3z3xT7BS19kA=",
         version = "v1.2.1",
     )
     go_repository(
         name = "com_github_containerd_log",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/log",
         sum = "h1:BewD/umNgVnoczglOpX8eRMyEy5t5iPlu5AIpnWDONc=",
         version = "v0.2.0",
     )
     go_repository(
         name = "com_github_containerd_log_otel",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/log/otel",
         sum = "h1:Az5rFFo0+c4v2yC8ROR63sWsZpKl/vhtUnUhqLSpE6U=",
         version = "v0.1.0",
     )
     go_repository(
         name = "com_github_containerd_nydus_snapshotter",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/nydus-snapshotter",
         sum = "h1:kVYbFpYA4K43qxGVoc/VBwRXLAVWn4X9mdwGrR+HsLk=",
         version = "v0.15.15",
     )
     go_repository(
         name = "com_github_containerd_platforms",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/platforms",
         sum = "h1:vXd569rDrz8LeMXzAnBsy6LADV5YtsD8oyaRarxdmSU=",
         version = "v1.0.0-rc.5",
     )
     go_repository(
         name = "com_github_containerd_plugin",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/plugin",
         sum = "h1:O+7lczNJVMy8rz0YNx3xGB8tTf5qY4i5abF041Ew19U=",
         version = "v1.1.0",
     )
     go_repository(
         name = "com_github_containerd_stargz_snapshotter",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/stargz-snapshotter",
         sum = "h1:Ev/sxfQUjwzJQ9eqy3XzttcQ3osMIqkQgMYlcET+10M=",
         version = "v0.18.2",
     )
     go_repository(
         name = "com_github_containerd_stargz_snapshotter_estargz",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/stargz-snapshotter/estargz",
         sum = "h1:yXkZFYIzz3eoLwlTUZKz2iQ4MrckBxJjkmD16ynUTrw=",
         version = "v0.18.2",
     )
     go_repository(
         name = "com_github_containerd_ttrpc",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/ttrpc",
         sum = "h1:qQvy3mokhoXON7FXiOOc05O7Up6nrNj6amJF8urNvDc=",
         version = "v1.2.10",
     )
     go_repository(
         name = "com_github_containerd_typeurl_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containerd/typeurl/v2",
         sum = "h1:HZHPhRWo5XMy3QGQoPrUzbW/2ckwjfweHmOwlkIrPAQ=",
         version = "v2.3.0",
     )
     go_repository(
         name = "com_github_containernetworking_cni",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containernetworking/cni",
         sum = "h1:gnHlU/YC1bJcS+CSh+pYQKeuu4O4gsMGW1NMaLhkzW4=",
         version = "v1.3.1",
     )
     go_repository(
         name = "com_github_containernetworking_plugins",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/containernetworking/plugins",
         sum = "h1:8oU6WsIsU3bpnNZuvHp74a6cE1MJwbj2P7s4/yTUNlA=",
         version = "v1.9.1",
     )
     go_repository(
         name = "com_github_coreos_go_oidc_v3",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/coreos/go-oidc/v3",
         sum = "h1:hWBGaQfbi0iVviX4ibC7bk8OKT5qNr4klBaCHVNvehc=",
         version = "v3.17.0",
     )
     go_repository(
         name = "com_github_coreos_go_systemd_v22",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/coreos/go-systemd/v22",
         sum = "h1:LAEzFkke61DFROc7zNLX/WA2i5J8gYqe0rSj9KI28KA=",
         version = "v22.7.0",
     )
     go_repository(
         name = "com_github_cyberphone_json_canonicalization",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/cyberphone/json-canonicalization",
         sum = "h1:uX1JmpONuD549D73r6cgnxyUu18Zb7yHAy5AYU0Pm4Q=",
         version = "v0.0.0-20241213102144-19d51d7fe467",
     )
     go_repository(
         name = "com_github_cyphar_filepath_securejoin",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/cyphar/filepath-securejoin",
         sum = "h1:s0Y3ITPy6sQn5xt54DuYvTF8hu134ooYLUb58DX/HjE=",
         version = "v0.7.0",
     )
     go_repository(
         name = "com_github_danieljoos_wincred",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/danieljoos/wincred",
         sum = "h1:v7dZC2x32Ut3nEfRH+vhoZGvN72+dQ/snVXo/vMFLdQ=",
         version = "v1.2.3",
     )
     go_repository(
         name = "com_github_digitorus_pkcs7",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/digitorus/pkcs7",
         sum = "h1:ge14PCmCvPjpMQMIAH7uKg0lrtNSOdpYsRXlwk3QbaE=",
         version = "v0.0.0-20230818184609-3a137a874352",
     )
     go_repository(
         name = "com_github_digitorus_timestamp",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/digitorus/timestamp",
         sum = "h1:lxmTCgmHE1GUYL7P0MlNa00M67axePTq+9nBSGddR8I=",
         version = "v0.0.0-20231217203849-220c5c2851b7",
     )
     go_repository(
         name = "com_github_dimchansky_utfbom",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/dimchansky/utfbom",
         sum = "h1:vV6w1AhK4VMnhBno/TPVCoK9U/LP0PkLCS9tbxHdi/U=",
         version = "v1.1.1",
     )
     go_repository(
         name = "com_github_distribution_reference",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/distribution/reference",
         sum = "h1:0IXCQ5g4/QMHHkarYzh5l+u8T3t73zM5QvfrDyIgxBk=",
         version = "v0.6.0",
     )
     go_repository(
         name = "com_github_docker_cli",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/docker/cli",
         sum = "h1:2zgdFuoFst2T80oS42vhKGxkd0JRo305eIEKTsxR7pQ=",
         version = "v29.8.2+incompatible",
     )
     go_repository(
         name = "com_github_docker_docker_credential_helpers",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/docker/docker-credential-helpers",
         sum = "h1:BkydjIgZ46JnDbqyM2p2fc63KMw6y+KHL3Em/2AGJ7w=",
         version = "v0.9.9",
     )
     go_repository(
         name = "com_github_docker_go_metrics",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/docker/go-metrics",
         sum = "h1:r76KPNpstz+IvQKSWpYegSkkyzex0V3A1ZGVx6bhGlY=",
         version = "v0.1.0",
     )
     go_repository(
         name = "com_github_docker_go_units",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/docker/go-units",
         sum = "h1:69rxXcBk27SvSaaxTtLh/8llcHD8vYHT7WSdRZ/jvr4=",
         version = "v0.5.0",
     )
     go_repository(
         name = "com_github_erofs_go_erofs",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/erofs/go-erofs",
         sum = "h1:Sux82Jq9yvyYhIoLgSHDp741p/+370HsOj9dAh1+VVs=",
         version = "v0.3.1",
     )
     go_repository(
         name = "com_github_fatih_color",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/fatih/color",
         sum = "h1:S8gINlzdQ840/4pfAwic/ZE0djQEH3wM94VfqLTZcOM=",
         version = "v1.18.0",
     )
     go_repository(
         name = "com_github_felixge_fgprof",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/felixge/fgprof",
         sum = "h1:VvyZxILNuCiUCSXtPtYmmtGvb65nqXh2QFWc0Wpf2/g=",
         version = "v0.9.3",
     )
     go_repository(
         name = "com_github_felixge_httpsnoop",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/felixge/httpsnoop",
         sum = "h1:3YtUj32ZZkqZtt3sZZsClsymw/QDuVfpNhoA31zeORc=",
         version = "v1.1.0",
     )
     go_repository(
         name = "com_github_fsnotify_fsnotify",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/fsnotify/fsnotify",
         sum = "h1:b0/UzAf9yR5rhf3RPm9gf3ehBPpf0oZKIjtpKrx59Ho=",
         version = "v1.10.1",
     )
     go_repository(
         name = "com_github_go_chi_chi_v5",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-chi/chi/v5",
         sum = "h1:halUjDxhshgXHMrao5bB8eNBXo/rnzwr8m5m36glehM=",
         version = "v5.3.0",
     )
     go_repository(
         name = "com_github_go_jose_go_jose_v4",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-jose/go-jose/v4",
         sum = "h1:RjgjO2LOtWOJKUC5wpwY9LR3B3vwVAz6JS2YHfYU6eA=",
         version = "v4.1.5",
     )
     go_repository(
         name = "com_github_go_logr_logr",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-logr/logr",
         sum = "h1:tG4xh9yMsRCAiodLVTxyrkzSZ9+o0L1Kg/+cPVcbP/8=",
         version = "v1.4.4",
     )
     go_repository(
         name = "com_github_go_logr_stdr",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-logr/stdr",
         sum = "h1:hSWxHoqTgW2S2qGc0LTAI563KZ5YKYRhT3MFKZMbjag=",
         version = "v1.2.2",
     )
     go_repository(
         name = "com_github_go_openapi_analysis",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/analysis",
         sum = "h1:xPYEvTb90o1y0epuiOPAoG4QqahjP3cdp5xNlHeKJRI=",
         version = "v0.25.5",
     )
     go_repository(
         name = "com_github_go_openapi_errors",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/errors",
         sum = "h1:oP7sW7TWc3wFFjrzzj0nI83H2qMBkNjNfSd+XRejk/I=",
         version = "v0.22.8",
     )
     go_repository(
         name = "com_github_go_openapi_jsonpointer",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/jsonpointer",
         sum = "h1:kR9tHqY0CtZaOPVFm622dPVNhrvYpwr4uCxgL3h1H8s=",
         version = "v1.0.0",
     )
     go_repository(
         name = "com_github_go_openapi_jsonreference",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/jsonreference",
         sum = "h1:jlmTr6torcd1YgDQvSfNmRtKzYDO4FGBkrAdlAVWnpY=",
         version = "v1.0.0",
     )
     go_repository(
         name = "com_github_go_openapi_loads",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/loads",
         sum = "h1:74Bc2snfaVlsHzwdQj/3gsA9XJz3daXTJVs+4ZaK7jI=",
         version = "v0.25.0",
     )
     go_repository(
         name = "com_github_go_openapi_runtime",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/runtime",
         sum = "h1:Dd3Oj2ig+WH8ckK95l0Wn2V8a4bH/UqWPRZVT0vc8yU=",
         version = "v0.33.0",
     )
     go_repository(
         name = "com_github_go_openapi_runtime_server_middleware",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/runtime/server-middleware",
         sum = "h1:8rPoJ/xv7JL8BsovaqboKETlpWBArVh8n+0L/GyePog=",
         version = "v0.30.0",
     )
     go_repository(
         name = "com_github_go_openapi_spec",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/spec",
         sum = "h1:/vKIFDcGKp0ktZWGbym/tJEWbk6/XOEmAVU0kqKMH+w=",
         version = "v0.22.9",
     )
     go_repository(
         name = "com_github_go_openapi_strfmt",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/strfmt",
         sum = "h1:kbcTeaD9TXuXD0hhMXzuYa1sdTo6+dWGvwjW93E80IM=",
         version = "v0.27.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag",
         sum = "h1:xkgbOSKj6DZziNpyqRRAOt3GJGtgjgsd2RoyT30VWuw=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_cmdutils",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/cmdutils",
         sum = "h1:7TOeNtkYru1SG8Y34tDh9WBbLsMqGnptuxWiHREPZ4Q=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_conv",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/conv",
         sum = "h1:GtqqbyFe7vR5Y7ehxG9W6/OvrSFdf1OLeTGp40TqxH8=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_fileutils",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/fileutils",
         sum = "h1:Z04XWQD7R8Eq+7GnOrjovBxPPmZzsS4gt2H2GPGIViU=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_jsonutils",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/jsonutils",
         sum = "h1:YIch6FwO7RXzeAnbO8Tu7dWBZeUEH+4nA0HXltVTnv4=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_jsonutils_fixtures_test",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/jsonutils/fixtures_test",
         sum = "h1:qV+VVUAx5Oro8WjVWpZeql7YReTKhT4smR4zhcOQZr0=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_loading",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/loading",
         sum = "h1:td8QZdZC9MIYGGSnSPKShKiK22I2tU5UQvuUhIBPRLU=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_mangling",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/mangling",
         sum = "h1:pH8eyeNO9SLYsTMWJrurnNfKmDa28XrlA+HePVD53VM=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_netutils",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/netutils",
         sum = "h1:YXN6TALEi2pzts8/8GNm6T61HTAZsieukGZidap989k=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_pools",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/pools",
         sum = "h1:HPMZWSAfce3rdVTFcjFiCIBtDg9h4x2QlRrHipwhxeU=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_stringutils",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/stringutils",
         sum = "h1:ixsc9iYgDPubHL/8nSkbnryEHpD2VRlBMLKpQyPXcDU=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_typeutils",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/typeutils",
         sum = "h1:nRBKSBXjDgf01VDPB3fWeD9nQuhCOVeIYAkUx2tbkyY=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_swag_yamlutils",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/swag/yamlutils",
         sum = "h1:TV3JXH6DS46KUroDtMLAYHGkdWf5VDq3wVWFirmzROY=",
         version = "v0.28.0",
     )
     go_repository(
         name = "com_github_go_openapi_testify_enable_yaml_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/testify/enable/yaml/v2",
         sum = "h1:gGHwAJ0R/5jU8BEGDbfRNR3hL68dAVi84WuOApp29B0=",
         version = "v2.6.0",
     )
     go_repository(
         name = "com_github_go_openapi_testify_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/testify/v2",
         sum = "h1:5PKH2HE7YJ/LuRPQGvSxBRlFXNQhSetBLlGAgUEu3ug=",
         version = "v2.6.0",
     )
     go_repository(
         name = "com_github_go_openapi_validate",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-openapi/validate",
         sum = "h1:pZSbvtRO8G2R2FpWTYRn3w8LrsNwbtaVhP2dWiBa0Us=",
         version = "v0.26.1",
     )
     go_repository(
         name = "com_github_go_task_slim_sprig_v3",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-task/slim-sprig/v3",
         sum = "h1:sUs3vkvUymDpBKi3qH1YSqBQk9+9D/8M2mN1vB6EwHI=",
         version = "v3.0.0",
     )
     go_repository(
         name = "com_github_go_test_deep",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-test/deep",
         sum = "h1:0r/53hagsehfO4bzD2Pgr/+RgHqhmf+k1Bpse2cTu1U=",
         version = "v1.1.1",
     )
     go_repository(
         name = "com_github_go_viper_mapstructure_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/go-viper/mapstructure/v2",
         sum = "h1:vM5IJoUAy3d7zRSVtIwQgBj7BiWtMPfmPEgAXnvj1Ro=",
         version = "v2.5.0",
     )
     go_repository(
         name = "com_github_godbus_dbus_v5",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/godbus/dbus/v5",
         sum = "h1:4KLkAxT3aOY8Li4FRJe/KvhoNFFxo0m6fNuFUO8QJUk=",
         version = "v5.1.0",
     )
     go_repository(
         name = "com_github_gofrs_flock",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/gofrs/flock",
         sum = "h1:jjREztyBeSKBZYAC+mgc1laB+xsgy4kYMf3FbKF2UBo=",
         version = "v0.13.1",
     )
     go_repository(
         name = "com_github_gohugoio_hashstructure",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/gohugoio/hashstructure",
         sum = "h1:7wMB/2CfXoThFYhdWRGv3u3rUM761Cq29CxUW+NltUg=",
         version = "v0.6.0",
     )
     go_repository(
         name = "com_github_golang_jwt_jwt_v5",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/golang-jwt/jwt/v5",
         sum = "h1:kYf81DTWFe7t+1VvL7eS+jKFVWaUnK9cB1qbwn63YCY=",
         version = "v5.3.1",
     )
     go_repository(
         name = "com_github_golang_groupcache",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/golang/groupcache",
         sum = "h1:f+oWsMOmNPc8JmEHVZIycC7hBoQxHH9pNKQORJNozsQ=",
         version = "v0.0.0-20241129210726-2c02b8208cf8",
     )
     go_repository(
         name = "com_github_golang_protobuf",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/golang/protobuf",
         sum = "h1:i7eJL8qZTpSEXOPTxNKhASYpMn+8e5Q6AdndVa1dWek=",
         version = "v1.5.4",
     )
     go_repository(
         name = "com_github_google_certificate_transparency_go",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/google/certificate-transparency-go",
         sum = "h1:hq/rSxztSkXN2tx/3jQqF6Xc0O565UQPdHrOWvZwybo=",
         version = "v1.3.3",
     )
     go_repository(
         name = "com_github_google_go_cmp",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/google/go-cmp",
         sum = "h1:wk8382ETsv4JYUZwIsn6YpYiWiBsYLSJiTsyBybVuN8=",
         version = "v0.7.0",
     )
     go_repository(
         name = "com_github_google_go_containerregistry",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/google/go-containerregistry",
         sum = "h1:/vPFuVXDjtFREsVArW+0h1CIl5urnOhzei4X2DMW9IU=",
         version = "v0.21.7",
     )
     go_repository(
         name = "com_github_google_pprof",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/google/pprof",
         sum = "h1:EwtI+Al+DeppwYX2oXJCETMO23COyaKGP6fHVpkpWpg=",
         version = "v0.0.0-20260402051712-545e8a4df936",
     )
     go_repository(
         name = "com_github_google_s2a_go",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/google/s2a-go",
         sum = "h1:LGD7gtMgezd8a/Xak7mEWL0PjoTQFvpRudN895yqKW0=",
         version = "v0.1.9",
     )
     go_repository(
         name = "com_github_google_shlex",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/google/shlex",
         sum = "h1:El6M4kTTCOh6aBiKaUGG7oYTSPP8MxqL4YI3kZKwcP4=",
         version = "v0.0.0-20191202100458-e7afc7fbc510",
     )
     go_repository(
         name = "com_github_google_trillian",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/google/trillian",
         sum = "h1:hziW+vo4czis48tzx2GK5xRBl/ZxBA9B0/UR5avXOro=",
         version = "v1.7.3",
     )
     go_repository(
         name = "com_github_google_uuid",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/google/uuid",
         sum = "h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=",
         version = "v1.6.0",
     )
     go_repository(
         name = "com_github_googleapis_enterprise_certificate_proxy",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/googleapis/enterprise-certificate-proxy",
         sum = "h1:F/VPrx0YPBdksZJQdCAp0WUsqnNmZpUZszzfYt0M5Dw=",
         version = "v0.3.16",
     )
     go_repository(
         name = "com_github_googleapis_gax_go_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/googleapis/gax-go/v2",
         sum = "h1:PjIWBpgGIVKGoCXuiCoP64altEJCj3/Ei+kSU5vlZD4=",
         version = "v2.22.0",
     )
     go_repository(
         name = "com_github_grpc_ecosystem_go_grpc_middleware",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/grpc-ecosystem/go-grpc-middleware",
         sum = "h1:UH//fgunKIs4JdUbpDl1VZCDaL56wXCB/5+wF6uHfaI=",
         version = "v1.4.0",
     )
     go_repository(
         name = "com_github_grpc_ecosystem_grpc_gateway_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/grpc-ecosystem/grpc-gateway/v2",
         sum = "h1:/Tnpcb2E0Pz/tN9s3bfEY2Q8ePCEX9iuS+cneUwncnw=",
         version = "v2.30.0",
     )
     go_repository(
         name = "com_github_hanwen_go_fuse_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hanwen/go-fuse/v2",
         sum = "h1:0AOGUkHtbOVeyGLr0tXupiid1Vg7QB7M6YUcdmVdC58=",
         version = "v2.9.0",
     )
     go_repository(
         name = "com_github_hashicorp_errwrap",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/errwrap",
         sum = "h1:OxrOeh75EUXMY8TBjag2fzXGZ40LB6IKw45YeGUDY2I=",
         version = "v1.1.0",
     )
     go_repository(
         name = "com_github_hashicorp_go_cleanhttp",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/go-cleanhttp",
         sum = "h1:035FKYIWjmULyFRBKPs8TBQoi0x6d9G4xc9neXJWAZQ=",
         version = "v0.5.2",
     )
     go_repository(
         name = "com_github_hashicorp_go_hclog",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/go-hclog",
         sum = "h1:Qr2kF+eVWjTiYmU7Y31tYlP1h0q/X3Nl3tPGdaB11/k=",
         version = "v1.6.3",
     )
     go_repository(
         name = "com_github_hashicorp_go_immutable_radix_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/go-immutable-radix/v2",
         sum = "h1:CUW5RYIcysz+D3B+l1mDeXrQ7fUvGGCwJfdASSzbrfo=",
         version = "v2.1.0",
     )
     go_repository(
         name = "com_github_hashicorp_go_multierror",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/go-multierror",
         sum = "h1:H5DkEtf6CXdFp0N0Em5UCwQpXMWke8IA0+lD48awMYo=",
         version = "v1.1.1",
     )
     go_repository(
         name = "com_github_hashicorp_go_retryablehttp",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/go-retryablehttp",
         sum = "h1:ylXZWnqa7Lhqpk0L1P1LzDtGcCR0rPVUrx/c8Unxc48=",
         version = "v0.7.8",
     )
     go_repository(
         name = "com_github_hashicorp_go_rootcerts",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/go-rootcerts",
         sum = "h1:jzhAVGtqPKbwpyCPELlgNWhE1znq+qwJtW5Oi2viEzc=",
         version = "v1.0.2",
     )
     go_repository(
         name = "com_github_hashicorp_go_secure_stdlib_parseutil",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/go-secure-stdlib/parseutil",
         sum = "h1:U+kC2dOhMFQctRfhK0gRctKAPTloZdMU5ZJxaesJ/VM=",
         version = "v0.2.0",
     )
     go_repository(
         name = "com_github_hashicorp_go_secure_stdlib_strutil",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/go-secure-stdlib/strutil",
         sum = "h1:kes8mmyCpxJsI7FTwtzRqEy9CdjCtrXrXGuOpxEA7Ts=",
         version = "v0.1.2",
     )
     go_repository(
         name = "com_github_hashicorp_go_sockaddr",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/go-sockaddr",
         sum = "h1:G+pTkSO01HpR5qCxg7lxfsFEZaG+C0VssTy/9dbT+Fw=",
         version = "v1.0.7",
     )
     go_repository(
         name = "com_github_hashicorp_go_uuid",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/go-uuid",
         sum = "h1:2gKiV6YVmrJ1i2CKKa9obLvRieoRGviZFL26PcT/Co8=",
         version = "v1.0.3",
     )
     go_repository(
         name = "com_github_hashicorp_golang_lru_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/golang-lru/v2",
         sum = "h1:a+bsQ5rvGLjzHuww6tVxozPZFVghXaHOwFs4luLUK2k=",
         version = "v2.0.7",
     )
     go_repository(
         name = "com_github_hashicorp_hcl",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/hcl",
         sum = "h1:ag5OxFVy3QYTFTJODRzTKVZ6xvdfLLCA1cy/Y6xGI0I=",
         version = "v1.0.1-vault-7",
     )
     go_repository(
         name = "com_github_hashicorp_vault_api",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hashicorp/vault/api",
         sum = "h1:+HYFquE35/B74fHoIeXlZIP2YADVboaPjaSicHEZiH0=",
         version = "v1.22.0",
     )
     go_repository(
         name = "com_github_hiddeco_sshsig",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/hiddeco/sshsig",
         sum = "h1:gMWllgKCITXdydVkDL+Zro0PU96QI55LwUwebSwNTSw=",
         version = "v0.2.0",
     )
     go_repository(
         name = "com_github_howeyc_gopass",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/howeyc/gopass",
         sum = "h1:A9HsByNhogrvm9cWb28sjiS3i7tcKCkflWFEkHfuAgM=",
         version = "v0.0.0-20210920133722-c8aef6fb66ef",
     )
     go_repository(
         name = "com_github_in_toto_attestation",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/in-toto/attestation",
         sum = "h1:aPRUZ3azbqD7yEBD5fP3TD8Dszf+YHo284SOcpahjQk=",
         version = "v1.2.0",
     )
     go_repository(
         name = "com_github_in_toto_in_toto_golang",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/in-toto/in-toto-golang",
         sum = "h1:nfidMYBFx+E0lnmX5KUnN2Pdm8zdNKal1ayjJuzzRoA=",
         version = "v0.11.0",
     )
     go_repository(
         name = "com_github_inconshreveable_mousetrap",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/inconshreveable/mousetrap",
         sum = "h1:wN+x4NVGpMsO7ErUn/mUI3vEoE6Jt13X2s0bqwp9tc8=",
         version = "v1.1.0",
     )
     go_repository(
         name = "com_github_jedisct1_go_minisign",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/jedisct1/go-minisign",
         sum = "h1:ZGiXF8sz7PDk6RgkP+A/SFfUD0ZR/AgG6SpRNEDKZy8=",
         version = "v0.0.0-20211028175153-1c139d1cc84b",
     )
     go_repository(
         name = "com_github_jellydator_ttlcache_v3",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/jellydator/ttlcache/v3",
         sum = "h1:YS4P125qQS0tNhtL6aeYkheEaB/m8HCqdMMP4mnWdTY=",
         version = "v3.4.0",
     )
     go_repository(
         name = "com_github_keybase_go_keychain",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/keybase/go-keychain",
         sum = "h1:way+bWYa6lDppZoZcgMbYsvC7GxljxrskdNInRtuthU=",
         version = "v0.0.1",
     )
     go_repository(
         name = "com_github_klauspost_compress",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/klauspost/compress",
         sum = "h1:v5tiZvm1KGLyg5d5oXdXe3lsSPrbEUiKoXGia//I7Qo=",
         version = "v1.20.2",
     )
     go_repository(
         name = "com_github_kr_pretty",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/kr/pretty",
         sum = "h1:flRD4NNwYAUpkphVc1HcthR4KEIFJ65n8Mw5qdRn3LE=",
         version = "v0.3.1",
     )
     go_repository(
         name = "com_github_kr_text",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/kr/text",
         sum = "h1:5Nx0Ya0ZqY2ygV366QzturHI13Jq95ApcVaJBhpS+AY=",
         version = "v0.2.0",
     )
     go_repository(
         name = "com_github_kylelemons_godebug",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/kylelemons/godebug",
         sum = "h1:RPNrshWIDI6G2gRW9EHilWtl7Z6Sb1BR0xunSBf0SNc=",
         version = "v1.1.0",
     )
     go_repository(
         name = "com_github_letsencrypt_boulder",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/letsencrypt/boulder",
         sum = "h1:kZynrxK3QfqLGx6hhoz+Rfs3hgltJs1p9Mp+4+VwnY0=",
         version = "v0.20260309.0",
     )
     go_repository(
         name = "com_github_mattn_go_colorable",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/mattn/go-colorable",
         sum = "h1:9A9LHSqF/7dyVVX6g0U9cwm9pG3kP9gSzcuIPHPsaIE=",
         version = "v0.1.14",
     )
     go_repository(
         name = "com_github_mattn_go_isatty",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/mattn/go-isatty",
         sum = "h1:xfD0iDuEKnDkl03q4limB+vH+GxLEtL/jb4xVJSWWEY=",
         version = "v0.0.20",
     )
     go_repository(
         name = "com_github_mitchellh_go_homedir",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/mitchellh/go-homedir",
         sum = "h1:lukF9ziXFxDFPkA1vsr5zpc1XuPDn/wFntq5mG+4E0Y=",
         version = "v1.1.0",
     )
     go_repository(
         name = "com_github_mitchellh_mapstructure",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/mitchellh/mapstructure",
         sum = "h1:jeMsZIYE/09sWLaz43PL7Gy6RuMjD2eJVyuac5Z2hdY=",
         version = "v1.5.0",
     )
     go_repository(
         name = "com_github_moby_buildkit",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/buildkit",
         sum = "h1:fXgOe79JW5zJNDumRtwTemOklLX66otQokObUXuiGJo=",
         version = "v0.34.2",
     )
     go_repository(
         name = "com_github_moby_docker_image_spec",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/docker-image-spec",
         sum = "h1:jMKff3w6PgbfSa69GfNg+zN/XLhfXJGnEx3Nl2EsFP0=",
         version = "v1.3.1",
     )
     go_repository(
         name = "com_github_moby_go_archive",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/go-archive",
         sum = "h1:zg5QDUM2mi0JIM9fdQZWC7U8+2ZfixfTYoHL7rWUcP8=",
         version = "v0.2.0",
     )
     go_repository(
         name = "com_github_moby_locker",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/locker",
         sum = "h1:fOXqR41zeveg4fFODix+1Ch4mj/gT0NE1XJbp/epuBg=",
         version = "v1.0.1",
     )
     go_repository(
         name = "com_github_moby_patternmatcher",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/patternmatcher",
         sum = "h1:qlhtafmr6kgMIJjKJMDmMWq7WLkKIo23hsrpR3x084U=",
         version = "v0.6.1",
     )
     go_repository(
         name = "com_github_moby_policy_helpers",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/policy-helpers",
         sum = "h1:gOgxy0eXQlhvC5hB7CE+tJLLzrC9+gjTWlU+Bv5T8Ck=",
         version = "v0.0.0-20261006174519-bd98f4747414",
     )
     go_repository(
         name = "com_github_moby_profiles_seccomp",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/profiles/seccomp",
         sum = "h1:CNKIR4jNYCGIdstSZ3plN/yF3WCqlupmNLwO1ckLwz4=",
         version = "v0.2.4",
     )
     go_repository(
         name = "com_github_moby_sys_mount",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/sys/mount",
         sum = "h1:eS3fsZTjHaBihwjp4/+5Z3jxqLXYsbwxqpVSfFv3M00=",
         version = "v0.3.5",
     )
     go_repository(
         name = "com_github_moby_sys_mountinfo",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/sys/mountinfo",
         sum = "h1:1shs6aH5s4o5H2zQLn796ADW1wMrIwHsyJ2v9KouLrg=",
         version = "v0.7.2",
     )
     go_repository(
         name = "com_github_moby_sys_reexec",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/sys/reexec",
         sum = "h1:RrBi8e0EBTLEgfruBOFcxtElzRGTEUkeIFaVXgU7wok=",
         version = "v0.1.0",
     )
     go_repository(
         name = "com_github_moby_sys_sequential",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/sys/sequential",
         sum = "h1:ASQNGNROJSuOO6LL6bPHbKvuZu6NU8P4ldPWk31zj/8=",
         version = "v0.7.0",
     )
     go_repository(
         name = "com_github_moby_sys_signal",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/sys/signal",
         sum = "h1:PrQxdvxcGijdo6UXXo/lU/TvHUWyPhj7UOpSo8tuvk0=",
         version = "v0.7.1",
     )
     go_repository(
         name = "com_github_moby_sys_user",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/sys/user",
         sum = "h1:RgjRlaDKi/Xmyrz4t8lyzXT6v2ooFeO/7xtchmhVWE0=",
         version = "v0.4.1",
     )
     go_repository(
         name = "com_github_moby_sys_userns",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/moby/sys/userns",
         sum = "h1:4OvdM7BcPkASbuouHsbW3aeMJSFlYDldBRnXVZhaRk8=",
         version = "v0.2.1",
     )
     go_repository(
         name = "com_github_morikuni_aec",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/morikuni/aec",
         sum = "h1:vBBl0pUnvi/Je71dsRrhMBtreIqNMYErSAbEeb8jrXQ=",
         version = "v1.1.0",
     )
     go_repository(
         name = "com_github_munnerz_goautoneg",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/munnerz/goautoneg",
         sum = "h1:C3w9PqII01/Oq1c1nUAm88MOHcQC9l5mIlSMApZMrHA=",
         version = "v0.0.0-20191010083416-a7dc8b61c822",
     )
     go_repository(
         name = "com_github_natefinch_atomic",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/natefinch/atomic",
         sum = "h1:ZPYKxkqQOx3KZ+RsbnP/YsgvxWQPGxjC0oBt2AhwV0A=",
         version = "v1.0.1",
     )
     go_repository(
         name = "com_github_oklog_ulid_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/oklog/ulid/v2",
         sum = "h1:suPZ4ARWLOJLegGFiZZ1dFAkqzhMjL3J1TzI+5wHz8s=",
         version = "v2.1.1",
     )
     go_repository(
         name = "com_github_onsi_ginkgo_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/onsi/ginkgo/v2",
         sum = "h1:Fwp6crTREKM+oA6Cz4MsO8RhKQzs2/gOIVOUscMAfZY=",
         version = "v2.25.1",
     )
     go_repository(
         name = "com_github_onsi_gomega",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/onsi/gomega",
         sum = "h1:FaLA8GlcpXDwsb7m0h2A9ew2aTk3vnZMlzFgg5tz/pk=",
         version = "v1.38.1",
     )
     go_repository(
         name = "com_github_opencontainers_go_digest",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/opencontainers/go-digest",
         sum = "h1:apOUWs51W5PlhuyGyz9FCeeBIOUDA/6nW8Oi/yOhh5U=",
         version = "v1.0.0",
     )
     go_repository(
         name = "com_github_opencontainers_image_spec",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/opencontainers/image-spec",
         sum = "h1:y0fUlFfIZhPF1W537XOLg0/fcx6zcHCJwooC2xJA040=",
         version = "v1.1.1",
     )
     go_repository(
         name = "com_github_opencontainers_runtime_spec",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/opencontainers/runtime-spec",
         sum = "h1:YZupQUdctfhpZy3TM39nN9Ika5CBWT5diQ8ibYCRkxg=",
         version = "v1.3.0",
     )
     go_repository(
         name = "com_github_opencontainers_selinux",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/opencontainers/selinux",
         sum = "h1:ERxeh5caJvCzNAKdI8WQbJmB1LDTn4BuaAg8wihLBpA=",
         version = "v1.15.1",
     )
     go_repository(
         name = "com_github_package_url_packageurl_go",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/package-url/packageurl-go",
         sum = "h1:iFWg6tzAjLA6F/qX3M5nZaiMHJgc+p2zxVyr/fY+sZY=",
         version = "v0.1.7",
     )
     go_repository(
         name = "com_github_pelletier_go_toml_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/pelletier/go-toml/v2",
         sum = "h1:GTRvJQutkOSftxIFD5xw9aepkYNuPWmVJpffdDPYVpY=",
         version = "v2.4.3",
     )
     go_repository(
         name = "com_github_petermattis_goid",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/petermattis/goid",
         sum = "h1:Dx7Ovyv/SFnMFw3fD4oEoeorXc6saIiQ23LrGLth0Gw=",
         version = "v0.0.0-20240813172612-4fcff4a6cae7",
     )
     go_repository(
         name = "com_github_pkg_browser",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/pkg/browser",
         sum = "h1:+mdjkGKdHQG3305AYmdv1U2eRNDiU2ErMBj1gwrq8eQ=",
         version = "v0.0.0-20240102092130-5ac0b6a4141c",
     )
     go_repository(
         name = "com_github_pkg_errors",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/pkg/errors",
         sum = "h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=",
         version = "v0.9.1",
     )
     go_repository(
         name = "com_github_pkg_profile",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/pkg/profile",
         sum = "h1:hnbDkaNWPCLMO9wGLdBFTIZvzDrDfBM2072E1S9gJkA=",
         version = "v1.7.0",
     )
     go_repository(
         name = "com_github_planetscale_vtprotobuf",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/planetscale/vtprotobuf",
         sum = "h1:GFCKgmp0tecUJ0sJuv4pzYCqS9+RGSn52M3FUwPs+uo=",
         version = "v0.6.1-0.20240319094008-0393e58bdf10",
     )
     go_repository(
         name = "com_github_prometheus_client_golang",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/prometheus/client_golang",
         sum = "h1:JnJkREXzWxUdCuPFpIWZiPispT9xVV59uiuyR2bPlnU=",
         version = "v1.24.1",
     )
     go_repository(
         name = "com_github_prometheus_client_model",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/prometheus/client_model",
         sum = "h1:O0jaTVAYNxTHYInEPFJt5I3+sN8zqBtVMPTB1qyxiEo=",
         version = "v0.6.3",
     )
     go_repository(
         name = "com_github_prometheus_common",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/prometheus/common",
         sum = "h1:9KDAKb7Mj3HEVKyFCK6Dc/HIwlBzZIN2l7/lrHl3KK8=",
         version = "v0.71.0",
     )
     go_repository(
         name = "com_github_prometheus_otlptranslator",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/prometheus/otlptranslator",
         sum = "h1:s0LJW/iN9dkIH+EnhiD3BlkkP5QVIUVEoIwkU+A6qos=",
         version = "v1.0.0",
     )
     go_repository(
         name = "com_github_prometheus_procfs",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/prometheus/procfs",
         sum = "h1:GljZCt+zSTS+NZq88cyQ1LjZ+RCHp3uVuabBWA5+OJI=",
         version = "v0.21.1",
     )
     go_repository(
         name = "com_github_rogpeppe_go_internal",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/rogpeppe/go-internal",
         sum = "h1:UQB4HGPB6osV0SQTLymcB4TgvyWu6ZyliaW0tI/otEQ=",
         version = "v1.14.1",
     )
     go_repository(
         name = "com_github_ryanuber_go_glob",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/ryanuber/go-glob",
         sum = "h1:iQh3xXAumdQ+4Ufa5b25cRpC5TYKlno6hsv6Cb3pkBk=",
         version = "v1.0.0",
     )
     go_repository(
         name = "com_github_sasha_s_go_deadlock",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sasha-s/go-deadlock",
         sum = "h1:tNCOEEDG6tBqrNDOX35j/7hL5FcFViG6awUGROb2NsU=",
         version = "v0.3.5",
     )
     go_repository(
         name = "com_github_sassoftware_relic",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sassoftware/relic",
         sum = "h1:Pwyh1F3I0r4clFJXkSI8bOyJINGqpgjJU3DYAZeI05A=",
         version = "v7.2.1+incompatible",
     )
     go_repository(
         name = "com_github_sassoftware_relic_v7",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sassoftware/relic/v7",
         sum = "h1:rS44Lbv9G9eXsukknS4mSjIAuuX+lMq/FnStgmZlUv4=",
         version = "v7.6.2",
     )
     go_repository(
         name = "com_github_secure_systems_lab_go_securesystemslib",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/secure-systems-lab/go-securesystemslib",
         sum = "h1:iuCR9kcMFD4QurdKrGvPLoKZLv9YvwPYVr0473BdtFs=",
         version = "v0.11.0",
     )
     go_repository(
         name = "com_github_sergi_go_diff",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sergi/go-diff",
         sum = "h1:n/SP9D5ad1fORl+llWyN+D6qoUETXNZARKjyY2/KVCw=",
         version = "v1.4.0",
     )
     go_repository(
         name = "com_github_shibumi_go_pathspec",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/shibumi/go-pathspec",
         sum = "h1:QUyMZhFo0Md5B8zV8x2tesohbb5kfbpTi9rBnKh5dkI=",
         version = "v1.3.0",
     )
     go_repository(
         name = "com_github_sigstore_protobuf_specs",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sigstore/protobuf-specs",
         sum = "h1:/5OPaNuolRJmQfeZLayJGFXMpsRJEdgC6ah1/+7Px7U=",
         version = "v0.5.1",
     )
     go_repository(
         name = "com_github_sigstore_rekor",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sigstore/rekor",
         sum = "h1:0Tyolw3zreRgm7PUW8dccFLXGBThi08278jI8EXNSr4=",
         version = "v1.5.3",
     )
     go_repository(
         name = "com_github_sigstore_rekor_tiles_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sigstore/rekor-tiles/v2",
         sum = "h1:HhMgH61UP0t899V8Fjt7pz1YdgOBptbaQdnCF+79cdc=",
         version = "v2.3.0",
     )
     go_repository(
         name = "com_github_sigstore_sigstore",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sigstore/sigstore",
         sum = "h1:1Mgkxvkw4AXMfIP1DOjc6kw0GkUgA8pGVpveN/EfOq4=",
         version = "v1.10.8",
     )
     go_repository(
         name = "com_github_sigstore_sigstore_go",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sigstore/sigstore-go",
         sum = "h1:xAJ8hxaoecC0HKBYVbrwUjkeAI+GJYu6vLqbxDlD2Q0=",
         version = "v1.2.2",
     )
     go_repository(
         name = "com_github_sigstore_sigstore_pkg_signature_kms_aws",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sigstore/sigstore/pkg/signature/kms/aws",
         sum = "h1:tofVQ+UWJgad/69I5zbqxdFCN5gpIn9tRQP7iBzIpBw=",
         version = "v1.10.8",
     )
     go_repository(
         name = "com_github_sigstore_sigstore_pkg_signature_kms_azure",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sigstore/sigstore/pkg/signature/kms/azure",
         sum = "h1:8Mt7J36GcUEmbiJaiFhz2tud5ZIgkfVVCe2H/WJCHmw=",
         version = "v1.10.8",
     )
     go_repository(
         name = "com_github_sigstore_sigstore_pkg_signature_kms_gcp",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sigstore/sigstore/pkg/signature/kms/gcp",
         sum = "h1:MxpAIMZVzn0Tpbarc9ax1I498oQBp7oYSMgoMSsOmKI=",
         version = "v1.10.8",
     )
     go_repository(
         name = "com_github_sigstore_sigstore_pkg_signature_kms_hashivault",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sigstore/sigstore/pkg/signature/kms/hashivault",
         sum = "h1:1DGe4/clcdOnkz5MINEczWlmEvjUtZd+AjPPT/cBhQ8=",
         version = "v1.10.8",
     )
     go_repository(
         name = "com_github_sigstore_timestamp_authority_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sigstore/timestamp-authority/v2",
         sum = "h1:7DDhnknLL4w8VwomyvW2W8qblOS9LDR8oihna+jc7Ls=",
         version = "v2.1.2",
     )
     go_repository(
         name = "com_github_sirupsen_logrus",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/sirupsen/logrus",
         sum = "h1:G2SED73/qrAu6YwbdxOD6peLkCBI3z7L+ykJFTXJBBo=",
         version = "v1.10.2",
     )
     go_repository(
         name = "com_github_spdx_tools_golang",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/spdx/tools-golang",
         sum = "h1:+sWcKGnhwp3vLdMqPcLdA6QK679vd86cK9hQWH3AwCg=",
         version = "v0.5.7",
     )
     go_repository(
         name = "com_github_spf13_cobra",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/spf13/cobra",
         sum = "h1:DMTTonx5m65Ic0GOoRY2c16WCbHxOOw6xxezuLaBpcU=",
         version = "v1.10.2",
     )
     go_repository(
         name = "com_github_spf13_pflag",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/spf13/pflag",
         sum = "h1:4EBh2KAYBwaONj6b2Ye1GiHfwjqyROoF4RwYO+vPwFk=",
         version = "v1.0.10",
     )
     go_repository(
         name = "com_github_stretchr_objx",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/stretchr/objx",
         sum = "h1:xuMeJ0Sdp5ZMRXx/aWO6RZxdr3beISkG5/G/aIRr3pY=",
         version = "v0.5.2",
     )
     go_repository(
         name = "com_github_stretchr_testify",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/stretchr/testify",
         sum = "h1:EuwCh5fleGS7H32xRwO3wRGT7DxrDhLAT6FF8MpWDWE=",
         version = "v1.12.1",
     )
     go_repository(
         name = "com_github_theupdateframework_go_tuf",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/theupdateframework/go-tuf",
         sum = "h1:CqbQFrWo1ae3/I0UCblSbczevCCbS31Qvs5LdxRWqRI=",
         version = "v0.7.0",
     )
     go_repository(
         name = "com_github_theupdateframework_go_tuf_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/theupdateframework/go-tuf/v2",
         sum = "h1:w7976/W8uTwlsegP5nRymlpjPgrwSh+AXUf85is6nJk=",
         version = "v2.4.2",
     )
     go_repository(
+        name = "com_github_theupdateframework_notary",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/theupdateframework/notary",
+        sum = "h1:QyagRZ7wlSpjT5N2qQAh/pN+DVqgekv4DzbAiAiEL3c=",
+        version = "v0.7.0",
+    )
+    go_repository(
         name = "com_github_tink_crypto_tink_go_awskms_v3",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tink-crypto/tink-go-awskms/v3",
         sum = "h1:XSohRhCkXAVI0iaCnWB/GS05TEmpnKurQmzaY1jzt3Y=",
         version = "v3.0.0",
     )
     go_repository(
         name = "com_github_tink_crypto_tink_go_gcpkms_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tink-crypto/tink-go-gcpkms/v2",
         sum = "h1:3B9i6XBXNTRspfkTC0asN5W0K6GhOSgcujNiECNRNb0=",
         version = "v2.2.0",
     )
     go_repository(
         name = "com_github_tink_crypto_tink_go_hcvault_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tink-crypto/tink-go-hcvault/v2",
         sum = "h1:eXuNqgrcYelxU1MVikOJDP3wTS5lvihM4ntoAbAMfvs=",
         version = "v2.5.0",
     )
     go_repository(
         name = "com_github_tink_crypto_tink_go_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tink-crypto/tink-go/v2",
         sum = "h1:+KHNBHhWH33Vn+igZWcsgdEPUxKwBMEe0QC60t388v4=",
         version = "v2.6.0",
     )
     go_repository(
         name = "com_github_titanous_rocacheck",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/titanous/rocacheck",
         sum = "h1:e/5i7d4oYZ+C1wj2THlRK+oAhjeS/TRQwMfkIuet3w0=",
         version = "v0.0.0-20171023193734-afe73141d399",
     )
     go_repository(
         name = "com_github_tonistiigi_dchapes_mode",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tonistiigi/dchapes-mode",
         sum = "h1:r0p7fK56l8WPequOaR3i9LBqfPtEdXIQbUTzT55iqT4=",
         version = "v0.0.0-20250318174251-73d941a28323",
     )
     go_repository(
         name = "com_github_tonistiigi_fsutil",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tonistiigi/fsutil",
         sum = "h1:9FmebYajdrHrT3PGvCB821YQ610s1E2IeAErsltsiKY=",
         version = "v0.0.0-20261103091533-a72de9dcf763",
     )
     go_repository(
         name = "com_github_tonistiigi_go_actions_cache",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tonistiigi/go-actions-cache",
         sum = "h1:RkHGDzvazJu1TzNvesQpnN5RwNxvU3e7O2UdJqjaj2Q=",
         version = "v0.0.0-20260930145529-afe8013b5ac4",
     )
     go_repository(
         name = "com_github_tonistiigi_go_archvariant",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tonistiigi/go-archvariant",
         sum = "h1:5LC1eDWiBNflnTF1prCiX09yfNHIxDC/aukdhCdTyb0=",
         version = "v1.0.0",
     )
     go_repository(
         name = "com_github_tonistiigi_go_csvvalue",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tonistiigi/go-csvvalue",
         sum = "h1:2f304B10LaZdB8kkVEaoXvAMVan2tl9AiK4G0odjQtE=",
         version = "v0.0.0-20240814133006-030d3b2625d0",
     )
     go_repository(
         name = "com_github_tonistiigi_units",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tonistiigi/units",
         sum = "h1:SXhTLE6pb6eld/v/cCndK0AMpt1wiVFb/YYmqB3/QG0=",
         version = "v0.0.0-20180711220420-6950e57a87ea",
     )
     go_repository(
         name = "com_github_tonistiigi_vt100",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/tonistiigi/vt100",
         sum = "h1:H6aJ0yKQ0gF49Qb2z5hI1UHxSQt4JMyxebFR15KnApw=",
         version = "v0.0.0-20240514184818-90bafcd6abab",
     )
     go_repository(
         name = "com_github_transparency_dev_formats",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/transparency-dev/formats",
         sum = "h1:4bVHJc+KdBgpA1OJD1yjI+g0i5Z1graCppTMH8lWKJI=",
         version = "v0.1.1",
     )
     go_repository(
         name = "com_github_transparency_dev_merkle",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/transparency-dev/merkle",
         sum = "h1:Q9nBoQcZcgPamMkGn7ghV8XiTZ/kRxn1yCG81+twTK4=",
         version = "v0.0.2",
     )
     go_repository(
         name = "com_github_urfave_cli_v3",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/urfave/cli/v3",
         sum = "h1:P/euJp99kb9p0tlVY+iYTLYYTAQlfl0hR2gUO1Img1Q=",
         version = "v3.11.0",
     )
     go_repository(
         name = "com_github_vbatts_tar_split",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/vbatts/tar-split",
         sum = "h1:Cd46rkGXI3Td4yrVNwU8ripbxFaQbmesqhjBUUYAJSw=",
         version = "v0.12.3",
     )
     go_repository(
         name = "com_github_vishvananda_netlink",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/vishvananda/netlink",
         sum = "h1:3AEMt62VKqz90r0tmNhog0r/PpWKmrEShJU0wJW6bV0=",
         version = "v1.3.1",
     )
     go_repository(
         name = "com_github_vishvananda_netns",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/vishvananda/netns",
         sum = "h1:DfiHV+j8bA32MFM7bfEunvT8IAqQ/NzSJHtcmW5zdEY=",
         version = "v0.0.5",
     )
     go_repository(
         name = "com_github_youmark_pkcs8",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/youmark/pkcs8",
         sum = "h1:ilQV1hzziu+LLM3zUTJ0trRztfwgjqKnBWNtSRkbmwM=",
         version = "v0.0.0-20240726163527-a2c0da244d78",
     )
     go_repository(
         name = "com_github_zalando_go_keyring",
+        build_file_proto_mode = "disable_global",
         importpath = "github.com/zalando/go-keyring",
         sum = "h1:v9CUu9phlABObO4LPWycf+zwMG7nlbb3t/B5wa97yms=",
         version = "v0.2.3",
     )
     go_repository(
         name = "io_etcd_go_bbolt",
+        build_file_proto_mode = "disable_global",
         importpath = "go.etcd.io/bbolt",
         sum = "h1:S7GAl7Fxv12yohbwFfIbQCGDWbQbtDGPET4P/bD4lxU=",
         version = "v1.5.0",
     )
     go_repository(
         name = "io_opentelemetry_go_auto_sdk",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/auto/sdk",
         sum = "h1:jXsnJ4Lmnqd11kwkBV2LgLoFMZKizbCi5fNZ/ipaZ64=",
         version = "v1.2.1",
     )
     go_repository(
         name = "io_opentelemetry_go_contrib_instrumentation_google_golang_org_grpc_otelgrpc",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc",
         sum = "h1:B2h3uqicet1CT2N5TOFhS+Gq++9i0/CLmaxvhmhtP5s=",
         version = "v0.71.0",
     )
     go_repository(
         name = "io_opentelemetry_go_contrib_instrumentation_net_http_httptrace_otelhttptrace",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/contrib/instrumentation/net/http/httptrace/otelhttptrace",
         sum = "h1:oFNJW32h2SXnET7XXstgT7pVh4vN+jW+GfiIaBguIZE=",
         version = "v0.71.0",
     )
     go_repository(
         name = "io_opentelemetry_go_contrib_instrumentation_net_http_otelhttp",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp",
         sum = "h1:3g7B90UzBltIDKq1/5mrTGxTnOFDV0ICOhLoxiZ8jlg=",
         version = "v0.71.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel",
         sum = "h1:FHt5/CDyVxi/8IM1CH7VE/rRgq3kLHa2mSTVMO8AWyc=",
         version = "v1.46.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_exporters_jaeger",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/exporters/jaeger",
         sum = "h1:D7UpUy2Xc2wsi1Ras6V40q806WM07rqoCWzXu7Sqy+4=",
         version = "v1.17.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_exporters_otlp_otlpmetric_otlpmetricgrpc",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc",
         sum = "h1:qkDYCAFiZXLcs1L4aY+tP2wguQ4kURANqHOQMA2et2s=",
         version = "v1.46.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_exporters_otlp_otlpmetric_otlpmetrichttp",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp",
         sum = "h1:AP23h/mFgb/lc7tdck1Kfn9qxsM8TAeNPCU5C3pzaps=",
         version = "v1.46.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_exporters_otlp_otlptrace",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/exporters/otlp/otlptrace",
         sum = "h1:OFnwLJr+pF3iHrlGSzbxyuo6/6HyBlnlN1CWEJmBVcw=",
         version = "v1.46.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_exporters_otlp_otlptrace_otlptracegrpc",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc",
         sum = "h1:w53CDeOA/Kurp7yRsegSr6pbbr759dOvJ+yNmWM6Hxs=",
         version = "v1.46.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_exporters_otlp_otlptrace_otlptracehttp",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp",
         sum = "h1:KrC1YrQeSt46ITMWAbgQx1M1eV1/1TKzttrBzymPmss=",
         version = "v1.46.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_exporters_prometheus",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/exporters/prometheus",
         sum = "h1:QOf2IftqQwITVRJpnn0M7M9ZCbgWfxz4P7i9C9yc2N4=",
         version = "v0.68.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_metric",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/metric",
         sum = "h1:yBnkXvgV7AXFILZc5K6IZe/CBFF3OS7BJ8ov6/lj0K8=",
         version = "v1.46.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_metric_x",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/metric/x",
         sum = "h1:TA/cBT23D3MnxYPwHL7YFOdYGdx0A0v+s7Mzotpd1dU=",
         version = "v0.68.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_sdk",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/sdk",
         sum = "h1:h5CNQQjEbuQXY/JfZtgt3i7HVFV3aHPO2OAwO2eTYPI=",
         version = "v1.46.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_sdk_metric",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/sdk/metric",
         sum = "h1:0piZ26EG4RBfebb2jhDH6ERCYHoVWduc3kLgPCwSnSE=",
         version = "v1.46.0",
     )
     go_repository(
         name = "io_opentelemetry_go_otel_trace",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/otel/trace",
         sum = "h1:OULy7ccdJnZtJ0UDYFOIGaCmiWzJ8Vi2G/Rsu60qs1c=",
         version = "v1.46.0",
     )
     go_repository(
         name = "io_opentelemetry_go_proto_otlp",
+        build_file_proto_mode = "disable_global",
         importpath = "go.opentelemetry.io/proto/otlp",
         sum = "h1:5rrYs0Ykyj50sdU/JU0x8etU+LubXWb+gED6TbEdMIk=",
         version = "v1.11.0",
     )
     go_repository(
         name = "sm_step_go_crypto",
+        build_file_proto_mode = "disable_global",
         importpath = "go.step.sm/crypto",
         sum = "h1:6azC+pD678Vjju8yXnMDHCZJ+HzFaEmL3sCryiezTIA=",
         version = "v0.77.7",
     )
     go_repository(
         name = "org_uber_go_automaxprocs",
+        build_file_proto_mode = "disable_global",
         importpath = "go.uber.org/automaxprocs",
         sum = "h1:O3y2/QNTOdbF+e/dpXNNW7Rx2hZ4sTIPyybbxyNqTUs=",
         version = "v1.6.0",
     )
     go_repository(
         name = "org_uber_go_goleak",
+        build_file_proto_mode = "disable_global",
         importpath = "go.uber.org/goleak",
         sum = "h1:2K3zAYmnTNqV73imy9J1T3WC+gmCePx2hEGkimedGto=",
         version = "v1.3.0",
     )
     go_repository(
         name = "org_uber_go_multierr",
+        build_file_proto_mode = "disable_global",
         importpath = "go.uber.org/multierr",
         sum = "h1:blXXJkSxSSfBVBlC76pxqeO+LN3aDfLQo+309xJstO0=",
         version = "v1.11.0",
     )
     go_repository(
         name = "org_uber_go_zap",
+        build_file_proto_mode = "disable_global",
         importpath = "go.uber.org/zap",
         sum = "h1:IZzaP1Fv73/T/pBMLk4VutPl36uNC+OSUh3JLG3FIjo=",
         version = "v1.28.0",
     )
     go_repository(
         name = "in_yaml_go_yaml_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "go.yaml.in/yaml/v2",
         sum = "h1:tuyd0P+2Ont/d6e2rl3be67goVK4R6deVxCUX5vyPaQ=",
         version = "v2.4.4",
     )
     go_repository(
         name = "in_yaml_go_yaml_v3",
+        build_file_proto_mode = "disable_global",
         importpath = "go.yaml.in/yaml/v3",
         sum = "h1:N6y/pJk8buWs9NY5ERU2HSMfm+IuD/OtfdAnq6kESPw=",
         version = "v3.0.5",
     )
     go_repository(
         name = "org_golang_x_crypto",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/crypto",
         sum = "h1:3ZVCjf8Ggz7zneR/EHRVx68Ctf+2pmIMP2UFhh9cC6M=",
         version = "v0.57.0",
     )
     go_repository(
         name = "org_golang_x_exp",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/exp",
         sum = "h1:v1uXiEBHo8QA0LiGCo7UgHMzHT4Kdfpl2zmtH5vaP1Q=",
         version = "v0.0.0-20260603202125-055de637280b",
     )
     go_repository(
         name = "org_golang_x_mod",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/mod",
         sum = "h1:qJmnOUb4YB+FsEuM3HcWucdZASCPGhsX6uljO6pog0c=",
         version = "v0.41.0",
     )
     go_repository(
         name = "org_golang_x_net",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/net",
         sum = "h1:5zfYln+w5XCxwrnMMJPufRgNoXEaGxl0wo5GqPXyues=",
         version = "v0.59.0",
     )
     go_repository(
         name = "org_golang_x_oauth2",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/oauth2",
         sum = "h1:peZ/1z27fi9hUOFCAZaHyrpWG5lwe0RJEEEeH0ThlIs=",
         version = "v0.36.0",
     )
     go_repository(
         name = "org_golang_x_sync",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/sync",
         sum = "h1:KameEIfc1IkluZyXWLn39Wd4tURc6GbCiISGiZm2bQk=",
         version = "v0.23.0",
     )
     go_repository(
         name = "org_golang_x_sys",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/sys",
         sum = "h1:bbX/i/6MgT9BVLM9RT1thmxL04yeTAhbEz4SyadbXoo=",
         version = "v0.48.0",
     )
     go_repository(
         name = "org_golang_x_term",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/term",
         sum = "h1:3+OXuTbaKDgwk8jTi3aSLHRlmWqHEUDUtxnbFigO4YE=",
         version = "v0.46.0",
     )
     go_repository(
         name = "org_golang_x_text",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/text",
         sum = "h1:JbOZXgfeCPU9gacVtYliJqOhD+zhrEqK4LfdpmlUZqI=",
         version = "v0.42.0",
     )
     go_repository(
         name = "org_golang_x_time",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/time",
         sum = "h1:vMb6ptszcQMkcwiRTAuNNU50gom6++Q/6gY2hDM6VDE=",
         version = "v0.16.0",
     )
     go_repository(
         name = "org_golang_x_tools",
+        build_file_proto_mode = "disable_global",
         importpath = "golang.org/x/tools",
         sum = "h1:3NI7VXzL9+1WZD52Dx2ttoPwD5DWrFGpl9mFZDlmisI=",
         version = "v0.49.0",
     )
     go_repository(
         name = "org_gonum_v1_gonum",
+        build_file_proto_mode = "disable_global",
         importpath = "gonum.org/v1/gonum",
         sum = "h1:VbpOemQlsSMrYmn7T2OUvQ4dqxQXU+ouZFQsZOx50z4=",
         version = "v0.17.0",
     )
     go_repository(
         name = "org_golang_google_api",
+        build_file_proto_mode = "disable_global",
         importpath = "google.golang.org/api",
         sum = "h1:0lkp8u0MPwJVHqRL+nJlMAoZVVzbmiXmFHXMOTmSPik=",
         version = "v0.283.0",
     )
     go_repository(
         name = "org_golang_google_genproto",
+        build_file_proto_mode = "disable_global",
         importpath = "google.golang.org/genproto",
         sum = "h1:XzmzkmB14QhVhgnawEVsOn6OFsnpyxNPRY9QV01dNB0=",
         version = "v0.0.0-20260319201613-d00831a3d3e7",
     )
     go_repository(
         name = "org_golang_google_genproto_googleapis_api",
+        build_file_proto_mode = "disable_global",
         importpath = "google.golang.org/genproto/googleapis/api",
         sum = "h1:izFU9hz7aeLI/Mi1J0991ae+xcwRLr7hTqWnB/9aIIU=",
         version = "v0.0.0-20260825221802-da73d73af1c5",
     )
     go_repository(
         name = "org_golang_google_genproto_googleapis_rpc",
+        build_file_proto_mode = "disable_global",
         importpath = "google.golang.org/genproto/googleapis/rpc",
         sum = "h1:1VUiZAXyC+zmiFYi+WLtBzr68Cj8wOofHjjrA/kkizc=",
         version = "v0.0.0-20260825221802-da73d73af1c5",
     )
     go_repository(
         name = "org_golang_google_grpc",
+        build_file_proto_mode = "disable_global",
         importpath = "google.golang.org/grpc",
         sum = "h1:soMyaPJ8pAak5PIQ0DGBUir0XRo2fRoMqhNWMLlLxO0=",
         version = "v1.84.0",
     )
     go_repository(
         name = "org_golang_google_protobuf",
+        build_file_proto_mode = "disable_global",
         importpath = "google.golang.org/protobuf",
         sum = "h1:pJOKDDOyeXErUroCihFAd5LQuwXBSpVnKGrj5o/fwxc=",
         version = "v1.36.12",
     )
     go_repository(
         name = "in_gopkg_check_v1",
+        build_file_proto_mode = "disable_global",
         importpath = "gopkg.in/check.v1",
         sum = "h1:Hei/4ADfdWqJk1ZMxUNpqntNwaWcugrBjAiHlqqRiVk=",
         version = "v1.0.0-20201130134442-10cb98267c6c",
     )
     go_repository(
         name = "in_gopkg_yaml_v3",
+        build_file_proto_mode = "disable_global",
         importpath = "gopkg.in/yaml.v3",
         sum = "h1:fxVm/GzAzEWqLHuvctI91KS9hhNmmWOoWu0XTYJS7CA=",
         version = "v3.0.1",
     )
     go_repository(
         name = "tools_gotest",
+        build_file_proto_mode = "disable_global",
         importpath = "gotest.tools",
         sum = "h1:VsBPFP1AI068pPrMxtb/S8Zkgf9xEmTLJjfM+P5UIEo=",
         version = "v2.2.0+incompatible",
     )
     go_repository(
         name = "tools_gotest_v3",
+        build_file_proto_mode = "disable_global",
         importpath = "gotest.tools/v3",
         sum = "h1:7koQfIKdy+I8UTetycgUqXWSDwpgv193Ka+qRsmBY8Q=",
         version = "v3.5.2",
     )
     go_repository(
         name = "io_k8s_klog_v2",
+        build_file_proto_mode = "disable_global",
         importpath = "k8s.io/klog/v2",
         sum = "h1:Tf+J3AH7xnUzZyVVXhTgGhEKnFqye14aadWv7bzXdzc=",
         version = "v2.140.0",
     )
     go_repository(
         name = "org_kernel_pub_linux_libs_security_libcap_cap",
+        build_file_proto_mode = "disable_global",
         importpath = "kernel.org/pub/linux/libs/security/libcap/cap",
         sum = "h1:jgqg4gyu2BaYW9L6uzEtGLf8GNREwk/z4UFdwt5F3pE=",
         version = "v1.2.78",
     )
     go_repository(
         name = "org_kernel_pub_linux_libs_security_libcap_psx",
+        build_file_proto_mode = "disable_global",
         importpath = "kernel.org/pub/linux/libs/security/libcap/psx",
         sum = "h1:PC3yNs51cX5LZ7U57a7xielBcoXB3xnV+rXD8V0H0DQ=",
         version = "v1.2.78",
     )
     go_repository(
         name = "io_k8s_sigs_yaml",
+        build_file_proto_mode = "disable_global",
         importpath = "sigs.k8s.io/yaml",
         sum = "h1:G8fkbMSAFqgEFgh4b1wmtzDnioxFCUgTZhlbj5P9QYs=",
         version = "v1.6.0",
     )
     go_repository(
         name = "com_sslmate_software_src_go_pkcs12",
+        build_file_proto_mode = "disable_global",
         importpath = "software.sslmate.com/src/go-pkcs12",
         sum = "h1:H2g08FrTvSFKUj+D309j1DPfk5APnIdAQAB8aEykJ5k=",
         version = "v0.4.0",
     )
     go_repository(
         name = "io_cncf_tags_container_device_interface",
+        build_file_proto_mode = "disable_global",
         importpath = "tags.cncf.io/container-device-interface",
         sum = "h1:YPwQz4xg8PlQ0yT/baR0BtLpTQROe4l6M1yuRgAu1vc=",
         version = "v1.1.1",
     )
     go_repository(
         name = "io_cncf_tags_container_device_interface_specs_go",
+        build_file_proto_mode = "disable_global",
         importpath = "tags.cncf.io/container-device-interface/specs-go",
         sum = "h1:3xjaytilFeCBVFJsJTaT9uOFahoqJMVuYG7gYqi2+NY=",
         version = "v1.1.1",
