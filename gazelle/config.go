@@ -1,0 +1,118 @@
+package gazelle
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/bazelbuild/bazel-gazelle/config"
+	"github.com/bazelbuild/bazel-gazelle/rule"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
+)
+
+// Directives understood by this extension. See README.md.
+const (
+	// enabledDirective turns generation on or off for a subtree.
+	enabledDirective = "linuxkit_enabled"
+	// orgDirective is the org of packages whose build.yml has no org.
+	orgDirective = "linuxkit_org"
+	// archesDirective are the arches built for packages whose build.yml
+	// has no arches.
+	archesDirective = "linuxkit_default_arches"
+)
+
+// lkConfig is the per-directory configuration, inherited by subdirectories.
+type lkConfig struct {
+	enabled bool
+	// org is the org for build.ymls without one ("" means spec.DefaultOrg).
+	org string
+	// arches for build.ymls without arches (nil means spec.DefaultArches).
+	arches []string
+	// inScope is true in and below a package directory or an extra-sources
+	// directory: Bazel packages there export their files as linuxkit_srcs.
+	inScope bool
+	// parentInScope is inScope of the parent directory.
+	parentInScope bool
+}
+
+func getConfig(c *config.Config) *lkConfig {
+	if lc, ok := c.Exts[languageName].(*lkConfig); ok {
+		return lc
+	}
+	return &lkConfig{enabled: true}
+}
+
+func (lc *lkConfig) clone() *lkConfig {
+	n := *lc
+	return &n
+}
+
+// RegisterFlags implements config.Configurer.
+func (*lkLang) RegisterFlags(fs *flag.FlagSet, cmd string, c *config.Config) {
+	c.Exts[languageName] = &lkConfig{enabled: true}
+}
+
+// CheckFlags implements config.Configurer.
+func (*lkLang) CheckFlags(fs *flag.FlagSet, c *config.Config) error { return nil }
+
+// KnownDirectives implements config.Configurer.
+func (*lkLang) KnownDirectives() []string {
+	return []string{enabledDirective, orgDirective, archesDirective}
+}
+
+// Configure implements config.Configurer. It runs in every directory before
+// its subdirectories.
+func (l *lkLang) Configure(c *config.Config, rel string, f *rule.File) {
+	if rel == "" {
+		// The first directory of a walk: find every package up front.
+		l.prescan(c)
+	}
+	lc := getConfig(c).clone()
+	c.Exts[languageName] = lc
+	if f != nil {
+		for _, d := range f.Directives {
+			switch d.Key {
+			case enabledDirective:
+				b, err := strconv.ParseBool(strings.TrimSpace(d.Value))
+				if err != nil {
+					log.Printf("%s: # gazelle:%s %s: want true or false", f.Path, d.Key, d.Value)
+					continue
+				}
+				lc.enabled = b
+			case orgDirective:
+				v := strings.TrimSpace(d.Value)
+				if v != "" {
+					if _, err := spec.Parse("gazelle:"+orgDirective, fmt.Appendf(nil, "image: x\norg: %q\n", v)); err != nil {
+						log.Printf("%s: # gazelle:%s %s: not a valid org: %v", f.Path, d.Key, d.Value, err)
+						continue
+					}
+				}
+				lc.org = v
+			case archesDirective:
+				v := strings.TrimSpace(d.Value)
+				if v == "" {
+					lc.arches = nil
+					continue
+				}
+				arches := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+				bad := false
+				for _, a := range arches {
+					if !spec.ValidArch(a) {
+						log.Printf("%s: # gazelle:%s %s: %q is not a GOARCH with a linux port", f.Path, d.Key, d.Value, a)
+						bad = true
+					}
+				}
+				if !bad {
+					lc.arches = slices.Compact(arches)
+				}
+			}
+		}
+	}
+	lc.parentInScope = lc.inScope
+	if l.isScopeRoot(rel) {
+		lc.inScope = true
+	}
+}

@@ -1,0 +1,61 @@
+package gazelle
+
+import "github.com/bazelbuild/bazel-gazelle/rule"
+
+const (
+	pkgKind = "linuxkit_pkg"
+	// srcsKind/srcsName is the filegroup exporting a Bazel package's files
+	// to the linuxkit_pkg of an enclosing package directory (or to one that
+	// names it in extra-sources).
+	srcsKind = "filegroup"
+	srcsName = "linuxkit_srcs"
+
+	defaultModule = "rules_linuxkit"
+	defsBzl       = "//rules:defs.bzl"
+)
+
+// pkgAttrs are the linuxkit_pkg attributes Gazelle owns; a "# keep" comment
+// on one (or on the rule) leaves it to the user.
+var pkgAttrs = []string{
+	"srcs", "build_yml", "dockerfile", "image", "org", "arches", "tag",
+	"network", "disable_cache", "disable_content_trust", "build_args", "extra_srcs",
+}
+
+var kinds = map[string]rule.KindInfo{
+	pkgKind: {
+		// One linuxkit_pkg per directory: match it whatever its name.
+		MatchAny:       true,
+		NonEmptyAttrs:  map[string]bool{"image": true, "srcs": true},
+		MergeableAttrs: setOf(pkgAttrs...),
+		ResolveAttrs:   map[string]bool{"deps": true},
+	},
+	srcsKind: {
+		NonEmptyAttrs:  map[string]bool{"srcs": true},
+		MergeableAttrs: map[string]bool{"srcs": true},
+	},
+}
+
+func setOf(s ...string) map[string]bool {
+	m := make(map[string]bool, len(s))
+	for _, x := range s {
+		m[x] = true
+	}
+	return m
+}
+
+// Kinds implements language.Language.
+func (*lkLang) Kinds() map[string]rule.KindInfo { return kinds }
+
+// Loads implements language.Language (for WORKSPACE-era Gazelle).
+func (*lkLang) Loads() []rule.LoadInfo {
+	return []rule.LoadInfo{{Name: "@" + defaultModule + defsBzl, Symbols: []string{pkgKind}}}
+}
+
+// ApparentLoads implements language.ModuleAwareLanguage.
+func (*lkLang) ApparentLoads(moduleToApparentName func(string) string) []rule.LoadInfo {
+	repo := moduleToApparentName(defaultModule)
+	if repo == "" {
+		repo = defaultModule
+	}
+	return []rule.LoadInfo{{Name: "@" + repo + defsBzl, Symbols: []string{pkgKind}}}
+}

@@ -1,0 +1,214 @@
+package gazelle
+
+import (
+	"bytes"
+	"fmt"
+	"log"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/bazelbuild/bazel-gazelle/config"
+	"github.com/bazelbuild/bazel-gazelle/walk"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/gitignore"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
+)
+
+// pkgInfo is one package directory, its build.yml and Dockerfile parsed
+// once, up front and in parallel.
+type pkgInfo struct {
+	root string // absolute repository root
+	rel  string
+	spec *spec.Spec
+	err  error // build.yml is invalid
+	df   *dockerfile
+	// dfErr is a Dockerfile that cannot be read or parsed.
+	dfErr error
+}
+
+// dockerfile is what resolution needs from a Dockerfile, before expansion.
+type dockerfile struct {
+	// metaArgs are the ARGs before the first FROM, in order.
+	metaArgs []instructions.KeyValuePairOptional
+	stages   []stage
+}
+
+type stage struct {
+	name string // lower case, "" if unnamed
+	base string // FROM's image, unexpanded
+	// froms are the --from values of COPY and of RUN --mount, unexpanded.
+	froms []string
+}
+
+// prescan finds every package directory of the tree Gazelle walks (from
+// Gazelle's own directory cache, so no extra I/O) and parses its build.yml
+// and Dockerfile, in parallel. Knowing all packages before generating any
+// directory tells each directory whether some package's extra-sources
+// names it, whatever the walk order.
+func (l *lkLang) prescan(c *config.Config) {
+	if l.scanned {
+		return
+	}
+	l.scanned = true
+	l.pkgs = map[string]*pkgInfo{}
+	l.extraDirs = map[string]bool{}
+	l.bazelPkgs = map[string]bool{}
+	l.srcsDirs = map[string]bool{}
+	if m, err := gitignore.New(c.RepoRoot); err != nil {
+		log.Printf("linuxkit: %v; not applying .gitignore files", err)
+	} else {
+		l.ignore = m
+	}
+
+	var rels []string
+	func() {
+		// GetDirInfo is only available during a walk.
+		defer func() {
+			if r := recover(); r != nil {
+				rels = nil
+			}
+		}()
+		var visit func(rel string)
+		visit = func(rel string) {
+			di, err := walk.GetDirInfo(rel)
+			if err != nil {
+				return
+			}
+			if slices.Contains(di.RegularFiles, spec.DefaultBuildYML) && !l.ignored(path.Join(rel, spec.DefaultBuildYML), false) {
+				rels = append(rels, rel)
+			}
+			for _, s := range di.Subdirs {
+				sub := path.Join(rel, s)
+				if !l.ignored(sub, true) {
+					visit(sub)
+				}
+			}
+		}
+		visit("")
+	}()
+
+	infos := make([]*pkgInfo, len(rels))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				infos[i] = loadPkg(c.RepoRoot, rels[i])
+			}
+		})
+	}
+	for i := range rels {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	for _, p := range infos {
+		l.pkgs[p.rel] = p
+		if p.spec == nil {
+			continue
+		}
+		for _, es := range p.spec.ExtraSources {
+			if d, ok := extraDir(c.RepoRoot, p.rel, es.Src); ok {
+				l.extraDirs[d] = true
+			}
+		}
+	}
+}
+
+// extraDir is the repo-relative directory that must hold a linuxkit_srcs
+// filegroup for an extra source: the source itself if it is a directory,
+// else the directory of the file.
+func extraDir(root, rel, src string) (string, bool) {
+	p := path.Join(rel, src)
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", false
+	}
+	if p == "." {
+		p = ""
+	}
+	if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err == nil && !fi.IsDir() {
+		p = path.Dir(p)
+		if p == "." {
+			p = ""
+		}
+	}
+	return p, true
+}
+
+// loadPkg reads and parses one package's build.yml and Dockerfile.
+func loadPkg(root, rel string) *pkgInfo {
+	p := &pkgInfo{root: root, rel: rel}
+	dir := filepath.Join(root, filepath.FromSlash(rel))
+	p.spec, p.err = spec.Load(dir)
+	if p.err != nil {
+		return p
+	}
+	file := filepath.Join(dir, filepath.FromSlash(p.spec.Dockerfile))
+	data, err := os.ReadFile(file)
+	if err != nil {
+		p.dfErr = err
+		return p
+	}
+	p.df, err = parseDockerfile(data)
+	if err != nil {
+		p.dfErr = fmt.Errorf("%s: %w", file, err)
+	}
+	return p
+}
+
+// parseDockerfile parses a Dockerfile with BuildKit's parser.
+func parseDockerfile(data []byte) (*dockerfile, error) {
+	res, err := parser.Parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	stages, metaArgs, err := instructions.Parse(res.AST, linter.New(&linter.Config{SkipAll: true}))
+	if err != nil {
+		return nil, err
+	}
+	df := &dockerfile{}
+	for _, a := range metaArgs {
+		df.metaArgs = append(df.metaArgs, a.Args...)
+	}
+	for _, s := range stages {
+		st := stage{name: strings.ToLower(s.Name), base: s.BaseName}
+		for _, cmd := range s.Commands {
+			switch c := cmd.(type) {
+			case *instructions.CopyCommand:
+				if c.From != "" {
+					st.froms = append(st.froms, c.From)
+				}
+			case *instructions.RunCommand:
+				for _, m := range instructions.GetMounts(c) {
+					if m.From != "" {
+						st.froms = append(st.froms, m.From)
+					}
+				}
+			}
+		}
+		df.stages = append(df.stages, st)
+	}
+	return df, nil
+}
+
+// ignored reports whether git ignores the repo-relative path.
+func (l *lkLang) ignored(rel string, isDir bool) bool {
+	return l.ignore != nil && l.ignore.Match(rel, isDir)
+}
+
+// isScopeRoot reports whether rel is a package directory or an extra-sources
+// directory.
+func (l *lkLang) isScopeRoot(rel string) bool {
+	if p := l.pkgs[rel]; p != nil {
+		return true
+	}
+	return l.extraDirs[rel]
+}
