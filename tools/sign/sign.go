@@ -1,0 +1,61 @@
+// Package sign is the interface between pushing and signing: lkpkg push
+// hands every tag it wrote to a Signer, which records a signature for it
+// somewhere a puller can check (a Notary v1 trust collection for Docker
+// Content Trust, or cosign signatures stored in the registry). Both kinds
+// sit behind this one interface so push needs no knowledge of either.
+package sign
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Target is a tag and the manifest (or index) it was pushed with: the
+// digest, size and media type of the manifest bytes.
+type Target struct {
+	Tag        name.Tag
+	Descriptor v1.Descriptor
+}
+
+func (t Target) String() string {
+	return fmt.Sprintf("%s@%s", t.Tag, t.Descriptor.Digest)
+}
+
+// Signer signs what was pushed.
+type Signer interface {
+	// Name is a short name for messages ("notary", "cosign").
+	Name() string
+	// Prepare is called before anything is pushed to repo. It must fail
+	// when signing would fail for want of keys or passphrases (a wrong
+	// passphrase, a key that is not there), so that a push that cannot be
+	// signed changes nothing in the registry. It may initialise the trust
+	// data locally; nothing must be published before Sign.
+	Prepare(ctx context.Context, repo name.Repository) error
+	// Sign signs the targets, all in the repository given to Prepare.
+	// Targets already signed with the same digest and size are skipped.
+	Sign(ctx context.Context, targets []Target) error
+}
+
+// Signature is what a signature says a tag refers to.
+type Signature struct {
+	Tag    string
+	Digest v1.Hash
+	Size   int64
+	// Signer names the role or key that signed it (e.g. "targets").
+	Signer string
+}
+
+// Verifier reads signatures back.
+type Verifier interface {
+	// Signed returns the signature of tag, or an error wrapping
+	// ErrNotSigned when there is none.
+	Signed(ctx context.Context, tag name.Tag) (*Signature, error)
+	// List returns every signed tag of repo.
+	List(ctx context.Context, repo name.Repository) ([]Signature, error)
+}
+
+// ErrNotSigned is returned (wrapped) for a tag that has no signature.
+var ErrNotSigned = fmt.Errorf("not signed")
