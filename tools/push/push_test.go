@@ -184,7 +184,7 @@ func TestDirtyRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "dirty") {
 		t.Fatalf("got %v, want a dirty-package error", err)
 	}
-	if _, err := remote.Head(mustRef(t, reg.Host + "/lkt/pkg:dirty-amd64")); err == nil {
+	if _, err := remote.Head(mustRef(t, reg.Host+"/lkt/pkg:dirty-amd64")); err == nil {
 		t.Fatal("the dirty package was pushed")
 	}
 }
@@ -198,7 +198,7 @@ func TestReleaseNeverOverwritten(t *testing.T) {
 	if _, err := push.Push(ctx, a, o); err != nil {
 		t.Fatal(err)
 	}
-	relRef := mustRef(t, reg.Host + "/lkt/pkg:v1.0")
+	relRef := mustRef(t, reg.Host+"/lkt/pkg:v1.0")
 	d1, err := remote.Head(relRef)
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +219,7 @@ func TestReleaseNeverOverwritten(t *testing.T) {
 		t.Fatalf("got %v, want a refusal to overwrite the release", err)
 	}
 	// Refused before anything was pushed.
-	if _, err := remote.Head(mustRef(t, reg.Host + "/lkt/pkg:r2-amd64")); err == nil {
+	if _, err := remote.Head(mustRef(t, reg.Host+"/lkt/pkg:r2-amd64")); err == nil {
 		t.Error("r2-amd64 was pushed although the release check failed")
 	}
 	d2, err := remote.Head(relRef)
