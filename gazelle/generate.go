@@ -37,8 +37,10 @@ func (l *lkLang) GenerateRules(args language.GenerateArgs) language.GenerateResu
 	var pkgRule *rule.Rule
 	switch {
 	case p == nil:
-		if hasRule(args.File, pkgKind, "") {
-			res.Empty = append(res.Empty, rule.NewRule(pkgKind, baseName(args)))
+		if old := findRule(args.File, pkgKind, ""); old != nil {
+			e := rule.NewRule(pkgKind, baseName(args))
+			clearAttrs(e, old, "srcs", "extra_srcs")
+			res.Empty = append(res.Empty, e)
 		}
 	case p.err != nil:
 		// Leave an existing target alone; report once, naming the file.
@@ -51,7 +53,7 @@ func (l *lkLang) GenerateRules(args language.GenerateArgs) language.GenerateResu
 	}
 
 	// Is this directory a Bazel package once Gazelle is done?
-	isPkg := args.File != nil || len(args.OtherGen) > 0 || pkgRule != nil
+	isPkg := args.File != nil || len(args.OtherGen) > 0 || pkgRule != nil || (lc.inScope && l.extraDirs[rel])
 	wantSrcs := lc.inScope && isPkg && (lc.parentInScope || l.extraDirs[rel])
 	if lc.inScope {
 		l.bazelPkgs[rel] = isPkg
@@ -63,11 +65,16 @@ func (l *lkLang) GenerateRules(args language.GenerateArgs) language.GenerateResu
 		res.Gen = append(res.Gen, fg)
 		res.Imports = append(res.Imports, nil)
 		l.srcsDirs[rel] = true
-	} else if hasRule(args.File, srcsKind, srcsName) {
-		res.Empty = append(res.Empty, rule.NewRule(srcsKind, srcsName))
+	} else if old := findRule(args.File, srcsKind, srcsName); old != nil {
+		e := rule.NewRule(srcsKind, srcsName)
+		clearAttrs(e, old, "srcs")
+		res.Empty = append(res.Empty, e)
 	}
 	if pkgRule != nil {
 		pkgRule.SetAttr("srcs", srcsValue{l.srcsExpr(args.Config.RepoRoot, rel)})
+		if old := findRule(args.File, pkgKind, ""); old != nil {
+			clearAttrs(pkgRule, old, "extra_srcs")
+		}
 	}
 	return res
 }
@@ -80,17 +87,77 @@ func baseName(args language.GenerateArgs) string {
 	return path.Base(args.Rel)
 }
 
-// hasRule reports whether f has a rule of kind (named name, if not "").
-func hasRule(f *rule.File, kind, name string) bool {
+// findRule returns f's rule of kind (named name, if not ""), or nil.
+func findRule(f *rule.File, kind, name string) *rule.Rule {
 	if f == nil {
-		return false
+		return nil
 	}
 	for _, r := range f.Rules {
 		if r.Kind() == kind && (name == "" || r.Name() == name) {
-			return true
+			return r
+		}
+	}
+	return nil
+}
+
+// clearAttrs deletes old's attributes attrs (but for their "# keep"
+// parts) that r does not set. Gazelle's merger cannot clear glob or dict
+// expressions by itself, so this edits the existing rule before merging.
+func clearAttrs(r, old *rule.Rule, attrs ...string) {
+	if old.ShouldKeep() {
+		return
+	}
+	for _, a := range attrs {
+		e := old.Attr(a)
+		if r.Attr(a) != nil || e == nil || attrKept(old, a) {
+			continue
+		}
+		if kept := (clearValue{}).Merge(e); kept != nil {
+			old.SetAttr(a, kept)
+		} else {
+			old.DelAttr(a)
+		}
+	}
+}
+
+// attrKept reports whether attribute a of r is marked "# keep".
+func attrKept(r *rule.Rule, a string) bool {
+	if rule.ShouldKeep(r.Attr(a)) {
+		return true
+	}
+	if c := r.AttrComments(a); c != nil {
+		for _, cs := range [][]bzl.Comment{c.Before, c.Suffix, c.After} {
+			for _, x := range cs {
+				if t := strings.TrimSpace(strings.TrimPrefix(x.Token, "#")); t == "keep" || strings.HasPrefix(t, "keep:") || strings.HasPrefix(t, "keep ") {
+					return true
+				}
+			}
 		}
 	}
 	return false
+}
+
+// clearValue computes what is left of an expression once cleared: its list
+// elements and dict entries marked "# keep", or nil.
+type clearValue struct{}
+
+func (clearValue) Merge(other bzl.Expr) bzl.Expr {
+	if d, ok := other.(*bzl.DictExpr); ok {
+		kept := &bzl.DictExpr{ForceMultiLine: true}
+		for _, kv := range d.List {
+			if rule.ShouldKeep(kv) {
+				kept.List = append(kept.List, kv)
+			}
+		}
+		if len(kept.List) > 0 {
+			return kept
+		}
+		return nil
+	}
+	if kept := keptElements(other); len(kept) > 0 {
+		return &bzl.ListExpr{List: kept, ForceMultiLine: true}
+	}
+	return nil
 }
 
 func indent(s string) string {
@@ -371,7 +438,7 @@ func (l *lkLang) imports(p *pkgInfo) []string {
 		}
 	}
 	if p.dfErr != nil {
-		log.Printf("linuxkit: %s: Dockerfile: %v; FROM lines not resolved", file, p.dfErr)
+		log.Printf("linuxkit: %v; deps from FROM and --from not resolved", p.dfErr)
 	} else if p.df != nil {
 		imps = append(imps, p.df.images(env)...)
 	}

@@ -152,14 +152,15 @@ func loadPkg(root, rel string) *pkgInfo {
 		return p
 	}
 	file := filepath.Join(dir, filepath.FromSlash(p.spec.Dockerfile))
+	name := path.Join(rel, p.spec.Dockerfile)
 	data, err := os.ReadFile(file)
 	if err != nil {
-		p.dfErr = err
+		p.dfErr = fmt.Errorf("%s: %w", name, err)
 		return p
 	}
 	p.df, err = parseDockerfile(data)
 	if err != nil {
-		p.dfErr = fmt.Errorf("%s: %w", file, err)
+		p.dfErr = fmt.Errorf("%s: %w", name, err)
 	}
 	return p
 }

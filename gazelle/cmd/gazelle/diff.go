@@ -78,10 +78,14 @@ func diffFile(c *config.Config, f *rule.File) error {
 	// handle this, however difflib does not and is no longer maintained, so we need to
 	// handle it here.
 	if len(diff.A) > 0 {
-		if diff.A[len(diff.A)-1] == "\n" {diff.A = diff.A[:len(diff.A)-1]}
+		if diff.A[len(diff.A)-1] == "\n" {
+			diff.A = diff.A[:len(diff.A)-1]
+		}
 	}
 	if len(diff.B) > 0 {
-		if diff.B[len(diff.B)-1] == "\n" {diff.B = diff.B[:len(diff.B)-1]}
+		if diff.B[len(diff.B)-1] == "\n" {
+			diff.B = diff.B[:len(diff.B)-1]
+		}
 	}
 
 	uc := getUpdateConfig(c)

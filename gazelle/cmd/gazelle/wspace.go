@@ -20,6 +20,7 @@ import (
 )
 
 var workspaceFiles = []string{"WORKSPACE.bazel", "WORKSPACE"}
+
 // See https://bazel.build/versions/8.0.0/external/overview#repository
 var repoBoundaryMarkerFiles = []string{"WORKSPACE.bazel", "WORKSPACE", "REPO.bazel", "MODULE.bazel"}
 
