@@ -28,6 +28,9 @@ var commands = []*command{
 	&validateCommand,
 	&buildCommand,
 	&builderCommand,
+	&pushCommand,
+	&manifestCommand,
+	&trustCommand,
 }
 
 // errUsage asks main to exit with status 2 after the usage was printed.

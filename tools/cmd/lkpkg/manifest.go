@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+)
+
+var manifestCommand = command{
+	name:    "manifest",
+	summary: "assemble org/image:<tag> from the org/image:<tag>-<arch> tags in the registry, signed",
+	usage: `[flags] DIR...
+
+Registry only: reads the <tag>-<arch> tags the registry has for each
+package and writes (merges into) the index org/image:<tag>, then signs it
+unless content trust is disabled. Nothing is built or read locally except
+build.yml and the package hash.`,
+}
+
+func init() { manifestCommand.run = runManifest }
+
+func runManifest(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(&manifestCommand, stderr)
+	var flags pkgFlags
+	flags.register(fs)
+	var rf registryFlags
+	rf.register(fs)
+	var tf trustFlags
+	tf.register(fs)
+	release := fs.String("release", "", "also tag the index as this release")
+	dirs, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, d := range dirs {
+		p, err := pkg.Load(d, flags.options(fs))
+		if err != nil {
+			return err
+		}
+		if *release != "" {
+			if _, err := p.ReleaseRef(*release); err != nil {
+				return err
+			}
+		}
+		o := rf.options(stderr)
+		o.Release = *release
+		if o.Signer, err = tf.signerFor(p); err != nil {
+			return err
+		}
+		rep, err := push.Manifest(ctx, p.Image(), p.Tag, o)
+		if err != nil {
+			return err
+		}
+		printReport(stdout, rep, p.Tag, *release)
+	}
+	return nil
+}

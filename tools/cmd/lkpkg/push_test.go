@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/notary"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
+)
+
+// TestMain lets tests run lkpkg as a separate process: the test binary
+// re-executes itself with LKPKG_TEST_MAIN=1.
+func TestMain(m *testing.M) {
+	if os.Getenv("LKPKG_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// pushPkg writes a package directory and a synthetic build output for it
+// (one per arch) and returns the package dir and the outputs.
+func pushPkg(t *testing.T, trust bool, tag string, arches ...string) (string, map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	yml := "image: pushme\norg: lkt\narches: [" + strings.Join(arches, ", ") + "]\n"
+	if !trust {
+		yml += "disable-content-trust: true\n"
+	}
+	writeTree(t, dir, map[string]string{"build.yml": yml, "Dockerfile": "FROM scratch\n"})
+	outs := map[string]string{}
+	for _, a := range arches {
+		out := t.TempDir()
+		if _, err := testenv.BuildOutput(out, "lkt/pushme", tag, []string{a}, 2, 2048, 1); err != nil {
+			t.Fatal(err)
+		}
+		outs[a] = out
+	}
+	return dir, outs
+}
+
+func indexArches(t *testing.T, ref string) []string {
+	t.Helper()
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := remote.Get(r)
+	if err != nil {
+		t.Fatalf("%s: %v", ref, err)
+	}
+	im, err := v1.ParseIndexManifest(bytes.NewReader(d.Manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range im.Manifests {
+		out = append(out, m.Platform.Architecture)
+	}
+	return out
+}
+
+// TestPushHermeticShape runs the exact command line Bazel's push target
+// runs, then lkpkg manifest.
+func TestPushHermeticShape(t *testing.T) {
+	reg := testenv.StartRegistry(t)
+	dir, outs := pushPkg(t, false, "h1", "amd64", "arm64")
+	for _, a := range []string{"amd64", "arm64"} {
+		code, stdout, stderr := lkpkg(t, "push", "--hermetic", "--input-dir", outs[a], "--registry", reg.Host, dir)
+		if code != 0 {
+			t.Fatalf("push %s: %d\n%s", a, code, stderr)
+		}
+		if !strings.Contains(stdout, reg.Host+"/lkt/pushme:h1 sha256:") {
+			t.Errorf("stdout: %s", stdout)
+		}
+	}
+	if got := indexArches(t, reg.Host+"/lkt/pushme:h1"); len(got) != 2 {
+		t.Fatalf("index holds %v", got)
+	}
+	// lkpkg manifest finds both arch tags and has nothing to do.
+	code, _, stderr := lkpkg(t, "manifest", "--hash", "h1", "--registry", reg.Host, dir)
+	if code != 0 {
+		t.Fatalf("manifest: %s", stderr)
+	}
+	// --hermetic without --input-dir is a usage error.
+	if code, _, stderr := lkpkg(t, "push", "--hermetic", dir); code == 0 || !strings.Contains(stderr, "--input-dir") {
+		t.Errorf("push --hermetic without --input-dir: %d %s", code, stderr)
+	}
+}
+
+// TestConcurrentPushProcesses pushes two arches at the same moment from
+// two lkpkg processes.
+func TestConcurrentPushProcesses(t *testing.T) {
+	reg := testenv.StartRegistry(t)
+	dir, outs := pushPkg(t, false, "cc", "amd64", "arm64")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := map[string]string{}
+	var mu sync.Mutex
+	for _, a := range []string{"amd64", "arm64"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(exe, "push", "--hermetic", "--progress", "quiet", "--input-dir", outs[a], "--registry", reg.Host, dir)
+			cmd.Env = append(os.Environ(), "LKPKG_TEST_MAIN=1")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				mu.Lock()
+				errs[a] = err.Error() + ": " + string(out)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for a, e := range errs {
+		t.Errorf("%s: %s", a, e)
+	}
+	if got := indexArches(t, reg.Host+"/lkt/pushme:cc"); len(got) != 2 {
+		t.Fatalf("index holds %v, want amd64 and arm64", got)
+	}
+}
+
+// TestPushSignedAndTrustInspect pushes with content trust through the CLI
+// (passphrase from the environment) and inspects the signatures.
+func TestPushSignedAndTrustInspect(t *testing.T) {
+	reg := testenv.StartRegistry(t)
+	n := testenv.StartNotary(t)
+	trustDir := t.TempDir()
+	t.Setenv(notary.EnvRootPassphrase, "root-pass")
+	t.Setenv(notary.EnvRepositoryPassphrase, "repo-pass")
+	t.Setenv("HOME", t.TempDir()) // no config.yml
+	dir, outs := pushPkg(t, true, "sg", "amd64")
+	trustArgs := []string{"--trust-server", n.URL, "--trust-ca", n.CAFile, "--trust-dir", trustDir}
+	args := append([]string{"push", "--hermetic", "--input-dir", outs["amd64"], "--registry", reg.Host}, trustArgs...)
+	code, stdout, stderr := lkpkg(t, append(args, dir)...)
+	if code != 0 {
+		t.Fatalf("push: %s", stderr)
+	}
+	if !strings.Contains(stdout, "signed 2 tags") {
+		t.Errorf("stdout: %s", stdout)
+	}
+	for _, s := range []string{"root-pass", "repo-pass"} {
+		if strings.Contains(stdout+stderr, s) {
+			t.Errorf("output shows a passphrase")
+		}
+	}
+	code, stdout, stderr = lkpkg(t, append(append([]string{"trust", "inspect", "--fresh"}, trustArgs...), reg.Host+"/lkt/pushme")...)
+	if code != 0 {
+		t.Fatalf("trust inspect: %d %s %s", code, stdout, stderr)
+	}
+	if strings.Count(stdout, " ok\n") != 2 || !strings.Contains(stdout, "sg-amd64") {
+		t.Errorf("trust inspect:\n%s", stdout)
+	}
+	// An unsigned tag is reported and fails.
+	code, stdout, _ = lkpkg(t, append(append([]string{"trust", "inspect"}, trustArgs...), reg.Host+"/lkt/pushme:nope")...)
+	if code == 0 || !strings.Contains(stdout, "UNSIGNED") {
+		t.Errorf("inspect of an unsigned tag: %d\n%s", code, stdout)
+	}
+}
