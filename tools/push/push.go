@@ -186,7 +186,7 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 		tag := repo.Tag(p.Tag + "-" + l.arch)
 		wrote, err := s.pushImage(ctx, tag, l.img, l.desc)
 		if err != nil {
-			return nil, fmt.Errorf("pushing %s to %s: %w", tag, repo.RegistryStr(), err)
+			return nil, fmt.Errorf("pushing %s to %s: %w (nothing points at it yet; rerun the push to resume, blobs already uploaded are skipped)", tag, repo.RegistryStr(), err)
 		}
 		if wrote {
 			rep.Written = append(rep.Written, tag.String())
@@ -603,7 +603,7 @@ func (s *session) converge(ctx context.Context, tag name.Tag, local []v1.Descrip
 		}
 		rm := rawManifest{raw: raw, mt: types.OCIImageIndex}
 		if err := s.pusher.Put(ctx, tag, rm); err != nil {
-			return v1.Descriptor{}, wrote, fmt.Errorf("writing the index %s: %w", tag, err)
+			return v1.Descriptor{}, wrote, fmt.Errorf("writing the index %s: %w (the arch images are pushed; rerun the push or lkpkg manifest to write it)", tag, err)
 		}
 		wrote = true
 		s.out.printf("%s: index with %s written\n", tag, describe(merged))
