@@ -3,7 +3,6 @@ package gazelle
 import (
 	"bytes"
 	"log"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -175,15 +174,12 @@ func (l *lkLang) pkgRule(args language.GenerateArgs, lc *lkConfig, p *pkgInfo) (
 	r.SetAttr("image", s.Image)
 
 	org, arches := s.Org, s.Arches
-	if lc.org != "" || lc.arches != nil {
-		// Directives fill in what build.yml leaves out.
-		hasOrg, hasArches := topKeys(filepath.Join(args.Dir, spec.DefaultBuildYML))
-		if lc.org != "" && !hasOrg {
-			org = lc.org
-		}
-		if lc.arches != nil && !hasArches {
-			arches = lc.arches
-		}
+	// Directives fill in what build.yml leaves out.
+	if lc.org != "" && !p.hasOrg {
+		org = lc.org
+	}
+	if lc.arches != nil && !p.hasArches {
+		arches = lc.arches
 	}
 	if org != spec.DefaultOrg {
 		r.SetAttr("org", org)
@@ -247,14 +243,8 @@ func (l *lkLang) extraLabel(root, rel, src string) (string, bool) {
 // topLevelKey matches a top-level YAML key at the start of a line.
 var topLevelKey = regexp.MustCompile(`(?m)^["']?(org|arches)["']?\s*:`)
 
-// topKeys reports whether build.yml sets org and arches. The spec parser
-// fills in defaults, so only the text can tell an omitted key from one
-// given its default value.
-func topKeys(file string) (hasOrg, hasArches bool) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return true, true
-	}
+// topKeys reports whether build.yml's text sets org and arches.
+func topKeys(data []byte) (hasOrg, hasArches bool) {
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
 		// A flow mapping: look for the keys anywhere.
 		return bytes.Contains(data, []byte("org")), bytes.Contains(data, []byte("arches"))

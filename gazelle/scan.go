@@ -2,6 +2,8 @@ package gazelle
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"fmt"
 	"log"
 	"os"
@@ -28,6 +30,9 @@ type pkgInfo struct {
 	rel  string
 	spec *spec.Spec
 	err  error // build.yml is invalid
+	// hasOrg and hasArches tell whether build.yml sets org and arches
+	// (the parser fills in defaults, so only the text can tell).
+	hasOrg, hasArches bool
 	df   *dockerfile
 	// dfErr is a Dockerfile that cannot be read or parsed.
 	dfErr error
@@ -147,15 +152,29 @@ func extraDir(root, rel, src string) (string, bool) {
 func loadPkg(root, rel string) *pkgInfo {
 	p := &pkgInfo{root: root, rel: rel}
 	dir := filepath.Join(root, filepath.FromSlash(rel))
-	p.spec, p.err = spec.Load(dir)
-	if p.err != nil {
-		return p
-	}
-	file := filepath.Join(dir, filepath.FromSlash(p.spec.Dockerfile))
-	name := path.Join(rel, p.spec.Dockerfile)
+	// spec.Parse rather than spec.Load: Load's checks resolve symlinks
+	// component by component, which costs more than the rest of the
+	// package; the rule's action runs them anyway, and a missing Dockerfile
+	// is found below.
+	file := filepath.Join(dir, spec.DefaultBuildYML)
 	data, err := os.ReadFile(file)
 	if err != nil {
-		p.dfErr = fmt.Errorf("%s: %w", name, err)
+		p.err = err
+		return p
+	}
+	if p.spec, p.err = spec.Parse(file, data); p.err != nil {
+		return p
+	}
+	p.hasOrg, p.hasArches = topKeys(data)
+	file = filepath.Join(dir, filepath.FromSlash(p.spec.Dockerfile))
+	name := path.Join(rel, p.spec.Dockerfile)
+	data, err = os.ReadFile(file)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			p.err = fmt.Errorf("%s: dockerfile: %s does not exist in the package directory; create it or point dockerfile at an existing file", file[:len(file)-len(p.spec.Dockerfile)]+spec.DefaultBuildYML, p.spec.Dockerfile)
+		} else {
+			p.dfErr = fmt.Errorf("%s: %w", name, err)
+		}
 		return p
 	}
 	p.df, err = parseDockerfile(data)
@@ -165,13 +184,29 @@ func loadPkg(root, rel string) *pkgInfo {
 	return p
 }
 
+var lint = linter.New(&linter.Config{SkipAll: true})
+
 // parseDockerfile parses a Dockerfile with BuildKit's parser.
 func parseDockerfile(data []byte) (*dockerfile, error) {
 	res, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
-	stages, metaArgs, err := instructions.Parse(res.AST, linter.New(&linter.Config{SkipAll: true}))
+	// Only ARG, FROM, COPY and RUN --mount matter: skip parsing the rest.
+	ast := &parser.Node{}
+	for _, n := range res.AST.Children {
+		switch strings.ToLower(n.Value) {
+		case "arg", "from", "copy":
+		case "run":
+			if !slices.ContainsFunc(n.Flags, func(f string) bool { return strings.HasPrefix(f, "--mount") }) {
+				continue
+			}
+		default:
+			continue
+		}
+		ast.Children = append(ast.Children, n)
+	}
+	stages, metaArgs, err := instructions.Parse(ast, lint)
 	if err != nil {
 		return nil, err
 	}
