@@ -86,6 +86,25 @@ func baseName(args language.GenerateArgs) string {
 	return path.Base(args.Rel)
 }
 
+// pkgName is the linuxkit_pkg's name: the directory's, so that
+// //path/to/pkg builds it, unless another rule (a go_binary of a Go command
+// in the package directory, say) already has that name; then <name>_pkg.
+func pkgName(args language.GenerateArgs) string {
+	name := baseName(args)
+	taken := func(rs []*rule.Rule) bool {
+		for _, r := range rs {
+			if r.Name() == name && r.Kind() != pkgKind {
+				return true
+			}
+		}
+		return false
+	}
+	if taken(args.OtherGen) || (args.File != nil && taken(args.File.Rules)) {
+		return name + "_pkg"
+	}
+	return name
+}
+
 // findRule returns f's rule of kind (named name, if not ""), or nil.
 func findRule(f *rule.File, kind, name string) *rule.Rule {
 	if f == nil {
@@ -167,7 +186,7 @@ func indent(s string) string {
 // turns into deps.
 func (l *lkLang) pkgRule(args language.GenerateArgs, lc *lkConfig, p *pkgInfo) (*rule.Rule, []string) {
 	s := p.spec
-	r := rule.NewRule(pkgKind, baseName(args))
+	r := rule.NewRule(pkgKind, pkgName(args))
 	if s.Dockerfile != spec.DefaultDockerfile {
 		r.SetAttr("dockerfile", s.Dockerfile)
 	}

@@ -3,8 +3,8 @@ package gazelle
 import (
 	"bytes"
 	"errors"
-	"io/fs"
 	"fmt"
+	"io/fs"
 	"log"
 	"os"
 	"path"
@@ -33,7 +33,7 @@ type pkgInfo struct {
 	// hasOrg and hasArches tell whether build.yml sets org and arches
 	// (the parser fills in defaults, so only the text can tell).
 	hasOrg, hasArches bool
-	df   *dockerfile
+	df                *dockerfile
 	// dfErr is a Dockerfile that cannot be read or parsed.
 	dfErr error
 }
