@@ -1,10 +1,12 @@
 package gazelle_test
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,4 +64,52 @@ func gazelleBinary(t *testing.T) string {
 		t.Fatalf("building the gazelle binary: %v", err)
 	}
 	return bin
+}
+
+// TestIdempotent runs Gazelle in -mode diff on each case's expected output
+// (BUILD.out as the BUILD files): a second run must change nothing.
+func TestIdempotent(t *testing.T) {
+	bin := gazelleBinary(t)
+	cases, err := filepath.Glob("testdata/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range cases {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			ws := t.TempDir()
+			err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				rel, _ := filepath.Rel(dir, p)
+				switch {
+				case strings.HasSuffix(rel, ".in"):
+					return nil
+				case strings.HasSuffix(rel, ".out"):
+					rel = strings.TrimSuffix(rel, ".out") + ".bazel"
+				case strings.HasPrefix(filepath.Base(rel), "expected"):
+					return nil
+				}
+				data, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				dst := filepath.Join(ws, rel)
+				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+					return err
+				}
+				return os.WriteFile(dst, data, 0o644)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, "-repo_root="+ws, "-mode=diff")
+			cmd.Dir = ws
+			cmd.Env = append(os.Environ(), "BUILD_WORKSPACE_DIRECTORY="+ws)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Errorf("a second run would change BUILD files (%v):\n%s", err, out)
+			}
+		})
+	}
 }
