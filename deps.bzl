@@ -194,6 +194,13 @@ def go_dependencies():
         version = "v1.4.1",
     )
     go_repository(
+        name = "com_github_shopify_logrus_bugsnag",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Shopify/logrus-bugsnag",
+        sum = "h1:hi6J4K6DKrR4/ljxn6SF6nURyu785wKMuQcjt7H3VCQ=",
+        version = "v0.0.0-20170309145241-6dbc35f2c30d",
+    )
+    go_repository(
         name = "com_github_agext_levenshtein",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/agext/levenshtein",
@@ -369,6 +376,27 @@ def go_dependencies():
         version = "v1.28.2",
     )
     go_repository(
+        name = "com_github_bazelbuild_bazel_gazelle",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/bazelbuild/bazel-gazelle",
+        sum = "h1:ZfbDRyNppw0Sd42lXVX7ybar63MJofb58Yvl4SvbtYY=",
+        version = "v0.45.0",
+    )
+    go_repository(
+        name = "com_github_bazelbuild_buildtools",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/bazelbuild/buildtools",
+        sum = "h1:FGzENZi+SX9I7h9xvMtRA3rel8hCEfyzSixteBgn7MU=",
+        version = "v0.0.0-20240918101019-be1c24cc9a44",
+    )
+    go_repository(
+        name = "com_github_bazelbuild_rules_go",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/bazelbuild/rules_go",
+        sum = "h1:u160DT+RRb+Xb2aSO4piN8xhs4aZvWz2UDXCq48F4ao=",
+        version = "v0.53.0",
+    )
+    go_repository(
         name = "com_github_beorn7_perks",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/beorn7/perks",
@@ -381,6 +409,34 @@ def go_dependencies():
         importpath = "github.com/blang/semver",
         sum = "h1:cQNTCjp13qL8KC3Nbxr/y2Bqb63oX6wdnnjpJbkM4JQ=",
         version = "v3.5.1+incompatible",
+    )
+    go_repository(
+        name = "com_github_bmatcuk_doublestar_v4",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/bmatcuk/doublestar/v4",
+        sum = "h1:fdDeAqgT47acgwd9bd9HxJRDmc9UAmPpc+2m0CXv75Q=",
+        version = "v4.7.1",
+    )
+    go_repository(
+        name = "com_github_bugsnag_bugsnag_go",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/bugsnag/bugsnag-go",
+        sum = "h1:s7+5BfS4WFJoVF9pnB8kBk03S7pZXRdKamnV0FOl5Sc=",
+        version = "v1.0.5-0.20150529004307-13fd6b8acda0",
+    )
+    go_repository(
+        name = "com_github_bugsnag_osext",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/bugsnag/osext",
+        sum = "h1:otBG+dV+YK+Soembjv71DPz3uX/V/6MMlSyD9JBQ6kQ=",
+        version = "v0.0.0-20130617224835-0dd3f918b21b",
+    )
+    go_repository(
+        name = "com_github_bugsnag_panicwrap",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/bugsnag/panicwrap",
+        sum = "h1:nvj0OLI3YqYXer/kZD8Ri1aaunCxIEsOst1BVJswV0o=",
+        version = "v0.0.0-20151223152923-e2c28503fcd0",
     )
     go_repository(
         name = "com_github_cenkalti_backoff_v4",
@@ -402,6 +458,13 @@ def go_dependencies():
         importpath = "github.com/cespare/xxhash/v2",
         sum = "h1:UL815xU9SqsFlibzuggzjXhog7bL6oX9BbNZnL2UFvs=",
         version = "v2.3.0",
+    )
+    go_repository(
+        name = "com_github_cloudflare_cfssl",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/cloudflare/cfssl",
+        sum = "h1:lkAMpLVBDaj17e85keuznYcH5rqI438v41pKcBl4ZxQ=",
+        version = "v0.0.0-20180223231731-4e2dcbde5004",
     )
     go_repository(
         name = "com_github_cloudflare_circl",
@@ -649,11 +712,32 @@ def go_dependencies():
         version = "v29.8.2+incompatible",
     )
     go_repository(
+        name = "com_github_docker_distribution",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/docker/distribution",
+        sum = "h1:T3de5rq0dB1j30rp0sA2rER+m322EBzniBPB6ZIzuh8=",
+        version = "v2.8.2+incompatible",
+    )
+    go_repository(
         name = "com_github_docker_docker_credential_helpers",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/docker/docker-credential-helpers",
         sum = "h1:BkydjIgZ46JnDbqyM2p2fc63KMw6y+KHL3Em/2AGJ7w=",
         version = "v0.9.9",
+    )
+    go_repository(
+        name = "com_github_docker_go",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/docker/go",
+        sum = "h1:lzqkGL9b3znc+ZUgi7FlLnqjQhcXxkNM/quxIjBVMD0=",
+        version = "v1.5.1-1.0.20160303222718-d30aec9fd63c",
+    )
+    go_repository(
+        name = "com_github_docker_go_connections",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/docker/go-connections",
+        sum = "h1:6SsRfJddP22WMrCkj19x9WKjEDTB+ahsdiGYf0mN39c=",
+        version = "v0.7.0",
     )
     go_repository(
         name = "com_github_docker_go_metrics",
@@ -908,6 +992,13 @@ def go_dependencies():
         version = "v0.26.1",
     )
     go_repository(
+        name = "com_github_go_sql_driver_mysql",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/go-sql-driver/mysql",
+        sum = "h1:U/N249h2WzJ3Ukj8SowVFjdtZKfu9vlLZxjPXV1aweo=",
+        version = "v1.9.3",
+    )
+    go_repository(
         name = "com_github_go_task_slim_sprig_v3",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/go-task/slim-sprig/v3",
@@ -1041,6 +1132,13 @@ def go_dependencies():
         version = "v2.22.0",
     )
     go_repository(
+        name = "com_github_gorilla_mux",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/gorilla/mux",
+        sum = "h1:TuBL49tXwgrFYWhqrNgrUNEY92u81SPhu7sTdzQEiWY=",
+        version = "v1.8.1",
+    )
+    go_repository(
         name = "com_github_grpc_ecosystem_go_grpc_middleware",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/grpc-ecosystem/go-grpc-middleware",
@@ -1053,6 +1151,13 @@ def go_dependencies():
         importpath = "github.com/grpc-ecosystem/grpc-gateway/v2",
         sum = "h1:/Tnpcb2E0Pz/tN9s3bfEY2Q8ePCEX9iuS+cneUwncnw=",
         version = "v2.30.0",
+    )
+    go_repository(
+        name = "com_github_hailocab_go_hostpool",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/hailocab/go-hostpool",
+        sum = "h1:5upAirOpQc1Q53c0bnx2ufif5kANL7bfZWcc6VJWJd8=",
+        version = "v0.0.0-20160125115350-e80d13ce29ed",
     )
     go_repository(
         name = "com_github_hanwen_go_fuse_v2",
@@ -1209,6 +1314,20 @@ def go_dependencies():
         version = "v3.4.0",
     )
     go_repository(
+        name = "com_github_jinzhu_gorm",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/jinzhu/gorm",
+        sum = "h1:CZkYfurY6KGhVtlalI4QwQ6T0Cu6iuY3e0x5RLu96WE=",
+        version = "v0.0.0-20170222002820-5409931a1bb8",
+    )
+    go_repository(
+        name = "com_github_jinzhu_inflection",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/jinzhu/inflection",
+        sum = "h1:jRQLvyVGL+iVtDElaEIDdKwpPqUIZJfzkNLV34htpEc=",
+        version = "v0.0.0-20170102125226-1c35d901db3d",
+    )
+    go_repository(
         name = "com_github_keybase_go_keychain",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/keybase/go-keychain",
@@ -1263,6 +1382,13 @@ def go_dependencies():
         importpath = "github.com/mattn/go-isatty",
         sum = "h1:xfD0iDuEKnDkl03q4limB+vH+GxLEtL/jb4xVJSWWEY=",
         version = "v0.0.20",
+    )
+    go_repository(
+        name = "com_github_miekg_pkcs11",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/miekg/pkcs11",
+        sum = "h1:/VxmeAX5qU6Q3EwafypogwWbYryHFmF2RpkJmw3m4MQ=",
+        version = "v1.1.2",
     )
     go_repository(
         name = "com_github_mitchellh_go_homedir",
@@ -1405,6 +1531,13 @@ def go_dependencies():
         version = "v2.1.1",
     )
     go_repository(
+        name = "com_github_onsi_ginkgo",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/onsi/ginkgo",
+        sum = "h1:Iw5WCbBcaAAd0fpRb1c9r5YCylv4XDoCSigm1zLevwU=",
+        version = "v1.12.0",
+    )
+    go_repository(
         name = "com_github_onsi_ginkgo_v2",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/onsi/ginkgo/v2",
@@ -1445,6 +1578,13 @@ def go_dependencies():
         importpath = "github.com/opencontainers/selinux",
         sum = "h1:ERxeh5caJvCzNAKdI8WQbJmB1LDTn4BuaAg8wihLBpA=",
         version = "v1.15.1",
+    )
+    go_repository(
+        name = "com_github_opentracing_opentracing_go",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/opentracing/opentracing-go",
+        sum = "h1:pWlfV3Bxv7k65HYwkikxat0+s3pV4bsqf19k25Ur8rU=",
+        version = "v1.1.0",
     )
     go_repository(
         name = "com_github_package_url_packageurl_go",
@@ -1496,6 +1636,13 @@ def go_dependencies():
         version = "v0.6.1-0.20240319094008-0393e58bdf10",
     )
     go_repository(
+        name = "com_github_pmezard_go_difflib",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/pmezard/go-difflib",
+        sum = "h1:Jamvg5psRIccs7FGNTlIRMkT8wgtp5eCXdBlqhYGL6U=",
+        version = "v1.0.1-0.20181226105442-5d4384ee4fb2",
+    )
+    go_repository(
         name = "com_github_prometheus_client_golang",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/prometheus/client_golang",
@@ -1543,6 +1690,13 @@ def go_dependencies():
         importpath = "github.com/ryanuber/go-glob",
         sum = "h1:iQh3xXAumdQ+4Ufa5b25cRpC5TYKlno6hsv6Cb3pkBk=",
         version = "v1.0.0",
+    )
+    go_repository(
+        name = "com_github_sagikazarmark_locafero",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/sagikazarmark/locafero",
+        sum = "h1:1iurJgmM9G3PA/I+wWYIOw/5SyBtxapeHDcg+AAIFXc=",
+        version = "v0.11.0",
     )
     go_repository(
         name = "com_github_sasha_s_go_deadlock",
@@ -1664,11 +1818,32 @@ def go_dependencies():
         version = "v1.10.2",
     )
     go_repository(
+        name = "com_github_sourcegraph_conc",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/sourcegraph/conc",
+        sum = "h1:+jumHNA0Wrelhe64i8F6HNlS8pkoyMv5sreGx2Ry5Rw=",
+        version = "v0.3.1-0.20240121214520-5f936abd7ae8",
+    )
+    go_repository(
         name = "com_github_spdx_tools_golang",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/spdx/tools-golang",
         sum = "h1:+sWcKGnhwp3vLdMqPcLdA6QK679vd86cK9hQWH3AwCg=",
         version = "v0.5.7",
+    )
+    go_repository(
+        name = "com_github_spf13_afero",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/spf13/afero",
+        sum = "h1:b/YBCLWAJdFWJTN9cLhiXXcD7mzKn9Dm86dNnfyQw1I=",
+        version = "v1.15.0",
+    )
+    go_repository(
+        name = "com_github_spf13_cast",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/spf13/cast",
+        sum = "h1:h2x0u2shc1QuLHfxi+cTJvs30+ZAHOGRic8uyGTDWxY=",
+        version = "v1.10.0",
     )
     go_repository(
         name = "com_github_spf13_cobra",
@@ -1685,6 +1860,13 @@ def go_dependencies():
         version = "v1.0.10",
     )
     go_repository(
+        name = "com_github_spf13_viper",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/spf13/viper",
+        sum = "h1:x5S+0EU27Lbphp4UKm1C+1oQO+rKx36vfCoaVebLFSU=",
+        version = "v1.21.0",
+    )
+    go_repository(
         name = "com_github_stretchr_objx",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/stretchr/objx",
@@ -1697,6 +1879,13 @@ def go_dependencies():
         importpath = "github.com/stretchr/testify",
         sum = "h1:EuwCh5fleGS7H32xRwO3wRGT7DxrDhLAT6FF8MpWDWE=",
         version = "v1.12.1",
+    )
+    go_repository(
+        name = "com_github_subosito_gotenv",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/subosito/gotenv",
+        sum = "h1:9NlTDc1FTs4qu0DDq7AEtTPNw6SVm7uBMsUCUjABIf8=",
+        version = "v1.6.0",
     )
     go_repository(
         name = "com_github_theupdateframework_go_tuf",
@@ -2119,6 +2308,13 @@ def go_dependencies():
         version = "v0.49.0",
     )
     go_repository(
+        name = "org_golang_x_tools_go_vcs",
+        build_file_proto_mode = "disable_global",
+        importpath = "golang.org/x/tools/go/vcs",
+        sum = "h1:cOIJqWBl99H1dH5LWizPa+0ImeeJq3t3cJjaeOWUAL4=",
+        version = "v0.1.0-deprecated",
+    )
+    go_repository(
         name = "org_gonum_v1_gonum",
         build_file_proto_mode = "disable_global",
         importpath = "gonum.org/v1/gonum",
@@ -2168,11 +2364,25 @@ def go_dependencies():
         version = "v1.36.12",
     )
     go_repository(
+        name = "in_gopkg_cenkalti_backoff_v2",
+        build_file_proto_mode = "disable_global",
+        importpath = "gopkg.in/cenkalti/backoff.v2",
+        sum = "h1:eJ9UAg01/HIHG987TwxvnzK2MgxXq97YY6rYDpY9aII=",
+        version = "v2.2.1",
+    )
+    go_repository(
         name = "in_gopkg_check_v1",
         build_file_proto_mode = "disable_global",
         importpath = "gopkg.in/check.v1",
         sum = "h1:Hei/4ADfdWqJk1ZMxUNpqntNwaWcugrBjAiHlqqRiVk=",
         version = "v1.0.0-20201130134442-10cb98267c6c",
+    )
+    go_repository(
+        name = "in_gopkg_rethinkdb_rethinkdb_go_v6",
+        build_file_proto_mode = "disable_global",
+        importpath = "gopkg.in/rethinkdb/rethinkdb-go.v6",
+        sum = "h1:d4KQkxAaAiRY2h5Zqis161Pv91A37uZyJOx73duwUwM=",
+        version = "v6.2.1",
     )
     go_repository(
         name = "in_gopkg_yaml_v3",
