@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -69,13 +70,14 @@ func checkFiles(p *problems, s *Spec, dir string) {
 	}
 }
 
-// checkInside checks that rel names a regular file inside the package,
-// after resolving symlinks: a link pointing outside would pull files the
-// package's hash does not cover into the build.
+// checkInside checks that rel names a regular file inside the package once
+// the package's own symlinks are resolved: a link pointing outside would
+// pull files the package's hash does not cover into the build. Symlinks
+// with an absolute target are taken as Bazel's: its sandboxes present every
+// declared input as one (tools/hash follows the same rule).
 func checkInside(p *problems, pos position, field, root, dir, rel string) bool {
 	full := filepath.Join(dir, filepath.FromSlash(rel))
-	resolved, err := filepath.EvalSymlinks(full)
-	if err != nil {
+	if _, err := filepath.EvalSymlinks(full); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			p.addf(pos, field, fmt.Sprintf("create %s or point %s at an existing file", rel, field), "%s does not exist in the package directory", rel)
 		} else {
@@ -83,11 +85,14 @@ func checkInside(p *problems, pos position, field, root, dir, rel string) bool {
 		}
 		return false
 	}
-	if r, err := filepath.Rel(root, resolved); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		p.addf(pos, field, "copy the file into the package instead of linking to it", "%s is a symlink to %s, outside the package directory", rel, resolved)
+	if target, err := ownTarget(dir, rel); err != nil {
+		p.addf(pos, field, "check the path and its symlinks", "cannot resolve %s: %v", rel, err)
+		return false
+	} else if target == "" {
+		p.addf(pos, field, "copy the file into the package instead of linking to it", "%s is a symlink to a file outside the package directory", rel)
 		return false
 	}
-	fi, err := os.Stat(resolved)
+	fi, err := os.Stat(full)
 	if err != nil {
 		p.addf(pos, field, "check the file's permissions", "cannot stat %s: %v", rel, err)
 		return false
@@ -97,6 +102,44 @@ func checkInside(p *problems, pos position, field, root, dir, rel string) bool {
 		return false
 	}
 	return true
+}
+
+// ownTarget resolves the relative symlinks along rel (slash-separated,
+// inside dir) and returns the package-relative path it names, "" if one of
+// them leads outside the package. It stops at the first symlink with an
+// absolute target and returns the path up to it.
+func ownTarget(dir, rel string) (string, error) {
+	pending := strings.Split(path.Clean(rel), "/")
+	cur := ""
+	for hops := 0; len(pending) > 0; {
+		next := path.Join(cur, pending[0])
+		pending = pending[1:]
+		if next == ".." || strings.HasPrefix(next, "../") {
+			return "", nil
+		}
+		fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(next)))
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			cur = next
+			continue
+		}
+		if hops++; hops > 40 {
+			return "", errors.New("too many levels of symbolic links")
+		}
+		target, err := os.Readlink(filepath.Join(dir, filepath.FromSlash(next)))
+		if err != nil {
+			return "", err
+		}
+		if filepath.IsAbs(target) {
+			return next, nil
+		}
+		// Re-resolve from the link's directory through the target.
+		pending = append(strings.Split(path.Join(path.Dir(next), filepath.ToSlash(target)), "/"), pending...)
+		cur = ""
+	}
+	return cur, nil
 }
 
 // checkFromFile validates each image listed in a depends from-file, with

@@ -528,6 +528,25 @@ func TestSamples(t *testing.T) {
 
 // pkgDir makes a package directory from name -> contents ("->target" makes
 // a symlink, a trailing "/" a directory).
+// Bazel's sandboxes present every input as a symlink with an absolute
+// target outside the package; Load must accept them.
+func TestLoadBazelSandbox(t *testing.T) {
+	src := pkgDir(t, map[string]string{"build.yml": "image: foo\ndockerfile: d/Dockerfile\n", "d/Dockerfile": "FROM scratch\n"})
+	box := t.TempDir()
+	for _, name := range []string{"build.yml", "d/Dockerfile"} {
+		p := filepath.Join(box, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join(src, filepath.FromSlash(name)), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Load(box); err != nil {
+		t.Fatalf("Load(sandbox) = %v", err)
+	}
+}
+
 func pkgDir(t *testing.T, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
@@ -576,6 +595,9 @@ func TestLoad(t *testing.T) {
 			[]wantErr{{0, 0, "dockerfile", "not a regular file", "point it at a file"}}},
 		{"Dockerfile symlink outside", map[string]string{"build.yml": "image: foo\n", "Dockerfile": "->../outside"},
 			[]wantErr{{0, 0, "dockerfile", "outside the package directory", "copy the file"}}},
+		{"Dockerfile via a link that leaves and re-enters", map[string]string{"build.yml": "image: foo\n", "d/Dockerfile": "x", "Dockerfile": "->../pkg/d/Dockerfile"},
+			[]wantErr{{0, 0, "dockerfile", "outside the package directory", "copy the file"}}},
+		{"Dockerfile through a linked dir", map[string]string{"build.yml": "image: foo\n", "real/Dockerfile": "x", "d": "->real", "build/Dockerfile": "->../d/Dockerfile"}, nil},
 		{"Dockerfile dangling", map[string]string{"build.yml": "image: foo\n", "Dockerfile": "->nowhere"},
 			[]wantErr{{0, 0, "dockerfile", "does not exist", "create"}}},
 		{"extra source missing", map[string]string{"build.yml": "image: foo\nextra-sources:\n  - ../nope:/x\n", "Dockerfile": "x"},
@@ -595,6 +617,11 @@ func TestLoad(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := pkgDir(t, tc.files)
+			if tc.name == "Dockerfile through a linked dir" {
+				if err := os.WriteFile(filepath.Join(dir, "build.yml"), []byte("image: foo\ndockerfile: build/Dockerfile\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			s, err := Load(dir)
 			if tc.want == nil {
 				if err != nil {

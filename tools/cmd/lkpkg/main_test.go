@@ -62,52 +62,32 @@ func writeTree(t *testing.T, root string, files map[string]string) {
 	}
 }
 
-// copyDir copies the project's examples into a test repository.
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, info.Mode().Perm())
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // linuxkitTree is a package tree shaped like linuxkit's pkg/: packages
 // with subdirectories, scripts, symlinks, an extra source and a tag template.
 var linuxkitTree = map[string]string{
-	"pkg/init/build.yml":            "image: init\nnetwork: true\narches: [amd64, arm64]\n",
-	"pkg/init/Dockerfile":           "FROM scratch\nCOPY . /\n",
-	"pkg/init/cmd/init/main.go":     "package main\n\nfunc main() {}\n",
-	"pkg/init/cmd/init/go.mod":      "module init\n",
-	"pkg/init/etc/init.d/rcS":       "!#!/bin/sh\nmount -a\n",
-	"pkg/init/etc/init.d/default":   "@rcS",
-	"pkg/getty/build.yml":           "image: getty\norg: wombat\nextra-sources:\n  - ../init/etc:/etc\nconfig:\n  binds:\n    - /etc/getty.shadow:/etc/shadow\n  capabilities:\n    - all\n",
-	"pkg/getty/Dockerfile":          "FROM scratch\nCOPY usr/ /usr/\n",
-	"pkg/getty/usr/bin/rungetty.sh": "!#!/bin/sh\nexec getty\n",
-	"pkg/sshd/build.yml":            "image: sshd\ntag: \"v0.1-{{.Hash}}\"\n",
-	"pkg/sshd/Dockerfile":           "FROM scratch\n",
-	"pkg/sshd/sshd_config":          "PermitRootLogin no\n",
-	"pkg/sshd/a b/ünïcode -file":    "x\n",
-	"tools/alpine/build.yml":        "image: alpine\norg: linuxkit\narches: [amd64, arm64, riscv64]\ndisable-cache: true\n",
-	"tools/alpine/Dockerfile":       "FROM scratch\n",
-	"tools/alpine/packages":         "busybox\nmusl\n",
+	"pkg/init/build.yml":             "image: init\nnetwork: true\narches: [amd64, arm64]\n",
+	"pkg/init/Dockerfile":            "FROM scratch\nCOPY . /\n",
+	"pkg/init/cmd/init/main.go":      "package main\n\nfunc main() {}\n",
+	"pkg/init/cmd/init/go.mod":       "module init\n",
+	"pkg/init/etc/init.d/rcS":        "!#!/bin/sh\nmount -a\n",
+	"pkg/init/etc/init.d/default":    "@rcS",
+	"pkg/getty/build.yml":            "image: getty\norg: wombat\nextra-sources:\n  - ../init/etc:/etc\nconfig:\n  binds:\n    - /etc/getty.shadow:/etc/shadow\n  capabilities:\n    - all\n",
+	"pkg/getty/Dockerfile":           "FROM scratch\nCOPY usr/ /usr/\n",
+	"pkg/getty/usr/bin/rungetty.sh":  "!#!/bin/sh\nexec getty\n",
+	"pkg/sshd/build.yml":             "image: sshd\ntag: \"v0.1-{{.Hash}}\"\n",
+	"pkg/sshd/Dockerfile":            "FROM scratch\n",
+	"pkg/sshd/sshd_config":           "PermitRootLogin no\n",
+	"pkg/sshd/a b/ünïcode -file":     "x\n",
+	"tools/alpine/build.yml":         "image: alpine\norg: linuxkit\narches: [amd64, arm64, riscv64]\ndisable-cache: true\n",
+	"tools/alpine/Dockerfile":        "FROM scratch\n",
+	"tools/alpine/packages":          "busybox\nmusl\n",
+	"examples/hello/build.yml":       "image: hello\norg: example\narches:\n  - amd64\n  - arm64\n",
+	"examples/hello/Dockerfile":      "ARG BASE=127.0.0.1:5000/lkpkg/busybox:latest\nFROM ${BASE}\nCOPY hello.sh /usr/bin/hello\n",
+	"examples/hello/hello.sh":        "!#!/bin/sh\necho hello\n",
+	"examples/greeter/build.yml":     "image: greeter\norg: example\nbuildArgs:\n  - HELLO=@lkt:pkg:../hello\n",
+	"examples/greeter/Dockerfile":    "ARG HELLO\nFROM ${HELLO}\n",
+	"examples/base-tools/build.yml":  "image: base-tools\norg: example\narches: [amd64]\nnetwork: true\ntag: \"v1-{{.Hash}}\"\n",
+	"examples/base-tools/Dockerfile": "FROM scratch\n",
 }
 
 func newRepo(t *testing.T) string {
@@ -116,7 +96,6 @@ func newRepo(t *testing.T) string {
 	root := t.TempDir()
 	git(t, root, "init", "-q")
 	writeTree(t, root, linuxkitTree)
-	copyDir(t, "../../../examples", filepath.Join(root, "examples"))
 	git(t, root, "add", "-A")
 	git(t, root, "commit", "-q", "-m", "packages")
 	return root
