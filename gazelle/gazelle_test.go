@@ -44,10 +44,8 @@ func TestGeneration(t *testing.T) {
 func gazelleBinary(t *testing.T) string {
 	if p := os.Getenv("GAZELLE_BIN"); p != "" {
 		if !filepath.IsAbs(p) {
-			// A runfiles path under Bazel.
-			if abs, err := filepath.Abs(p); err == nil {
-				p = abs
-			}
+			// $(rootpath) under Bazel: relative to the workspace's runfiles.
+			p = filepath.Join(os.Getenv("TEST_SRCDIR"), os.Getenv("TEST_WORKSPACE"), p)
 		}
 		return p
 	}
