@@ -48,6 +48,7 @@ import (
 	"github.com/moby/buildkit/util/progress/progressui"
 	"github.com/tonistiigi/fsutil"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/hash"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
@@ -196,6 +197,10 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 	}
 
 	dockerfile := filepath.Join(p.Dir, filepath.FromSlash(p.Spec.Dockerfile))
+	if p.Sources != nil {
+		// The copy: the package's own file may be a link out of a sandbox.
+		dockerfile = filepath.Join(ctxDir, filepath.FromSlash(p.Spec.Dockerfile))
+	}
 	ctxFS, err := fsutil.NewFS(ctxDir)
 	if err != nil {
 		return nil, err
@@ -328,6 +333,9 @@ func qemuName(arch string) string {
 // with extra-sources, a copy of it with each extra source placed at its
 // destination.
 func contextDir(p *pkg.Package, stage string) (string, func(), error) {
+	if p.Sources != nil {
+		return manifestContext(p, stage)
+	}
 	if len(p.Spec.ExtraSources) == 0 {
 		return p.Dir, func() {}, nil
 	}
@@ -342,6 +350,50 @@ func contextDir(p *pkg.Package, stage string) (string, func(), error) {
 		}
 		dst := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(es.Dst, "/")))
 		if err := copyTree(src, dst); err != nil {
+			return "", nil, fmt.Errorf("%s: extra-sources %s:%s: %w", p.Spec.File, es.Src, es.Dst, err)
+		}
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// manifestContext makes the build context of exactly the files p.Sources
+// declares, resolving Bazel's absolute symlinks (hash.FileEntry's rule), so
+// that BuildKit sees the same files that were hashed.
+func manifestContext(p *pkg.Package, stage string) (string, func(), error) {
+	dir := filepath.Join(stage, ".context")
+	place := func(files []pkg.SourceFile, under string) error {
+		for _, f := range files {
+			e, err := hash.FileEntry(f.Rel, filepath.FromSlash(f.Path))
+			if err != nil {
+				return err
+			}
+			to := filepath.Join(dir, filepath.FromSlash(under), filepath.FromSlash(f.Rel))
+			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+				return err
+			}
+			switch e.Mode {
+			case hash.ModeSymlink:
+				err = os.Symlink(e.Target, to)
+			case hash.ModeExecutable:
+				err = copyFile(filepath.FromSlash(f.Path), to, 0o755)
+			default:
+				err = copyFile(filepath.FromSlash(f.Path), to, 0o644)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := place(p.Sources.Srcs, ""); err != nil {
+		return "", nil, err
+	}
+	for _, es := range p.Spec.ExtraSources {
+		files, ok := p.Sources.Extra(es.Src)
+		if !ok {
+			return "", nil, fmt.Errorf("%s: extra-sources %s is not in the srcs manifest", p.Spec.File, es.Src)
+		}
+		if err := place(files, strings.TrimPrefix(es.Dst, "/")); err != nil {
 			return "", nil, fmt.Errorf("%s: extra-sources %s:%s: %w", p.Spec.File, es.Src, es.Dst, err)
 		}
 	}
@@ -536,7 +588,7 @@ func BuildArgs(p *pkg.Package, o Options) ([]spec.BuildArg, error) {
 // RefOptions are the options dependencies are loaded with: the caller's,
 // except the overrides that name one package (hash, tag, spec file).
 func RefOptions(o pkg.Options) pkg.Options {
-	o.Hash, o.Tag, o.BuildYML, o.HashPath = "", "", "", ""
+	o.Hash, o.Tag, o.BuildYML, o.HashPath, o.SrcsManifest = "", "", "", "", ""
 	return o
 }
 
@@ -548,7 +600,7 @@ func ResolveBuildArg(p *pkg.Package, a spec.BuildArg, o pkg.Options) ([]spec.Bui
 	kind, rel := a.Ref()
 	switch kind {
 	case spec.RefPkg:
-		dep, err := pkg.Load(filepath.Join(p.Dir, filepath.FromSlash(rel)), RefOptions(o))
+		dep, err := loadDep(filepath.Join(p.Dir, filepath.FromSlash(rel)), o)
 		if err != nil {
 			return nil, fmt.Errorf("%s: buildArgs %s: %w", p.Spec.File, a.Name, err)
 		}
@@ -570,6 +622,19 @@ func ResolveBuildArg(p *pkg.Package, a spec.BuildArg, o pkg.Options) ([]spec.Bui
 		return out, nil
 	}
 	return []spec.BuildArg{a}, nil
+}
+
+// loadDep loads the package in dir that a build arg refers to, or returns
+// its stand-in when o.Refs knows it. In hermetic mode an unknown package is
+// an error: its sources are not the action's inputs.
+func loadDep(dir string, o pkg.Options) (*pkg.Package, error) {
+	if ref, ok := o.Refs[filepath.Clean(dir)]; ok {
+		return pkg.FromRef(dir, ref)
+	}
+	if o.SrcsManifest != "" {
+		return nil, fmt.Errorf("%s is not a declared dependency (in Bazel: add its linuxkit_pkg to deps; run gazelle)", dir)
+	}
+	return pkg.Load(dir, RefOptions(o))
 }
 
 // PkgsGlob returns the package directories (those with a build.yml)
@@ -610,7 +675,7 @@ func Deps(p *pkg.Package, o pkg.Options) ([]*pkg.Package, error) {
 			dirs = m
 		}
 		for _, d := range dirs {
-			dep, err := pkg.Load(d, RefOptions(o))
+			dep, err := loadDep(d, o)
 			if err != nil {
 				return nil, fmt.Errorf("%s: buildArgs %s: %w", p.Spec.File, a.Name, err)
 			}

@@ -41,6 +41,15 @@ type Options struct {
 	// Hermetic never asks git: the hash is computed from the files on disk,
 	// following symlinks as Bazel's sandboxes present declared inputs.
 	Hermetic bool
+	// SrcsManifest names a JSON file listing the package's files (see
+	// Manifest): the hash is the tree of exactly those files, never asking
+	// git or walking the directory. Bazel actions pass it.
+	SrcsManifest string
+	// Refs maps package directories (absolute, clean) to their
+	// org/image:tag, for packages that @lkt:pkg: build args refer to and
+	// that are known without loading them: a Bazel action gets its
+	// dependencies' build outputs, not their sources.
+	Refs map[string]string
 	// Network, DisableCache and DisableContentTrust override build.yml.
 	Network, DisableCache, DisableContentTrust *bool
 }
@@ -58,6 +67,9 @@ type Package struct {
 	Tag string
 	// Dirty is true when the checkout differs from the hashed commit.
 	Dirty bool
+	// Sources are the declared files when Options.SrcsManifest is set,
+	// else nil; builds then use exactly these files as the context.
+	Sources *Manifest
 }
 
 // Load reads the package in dir.
@@ -78,7 +90,15 @@ func Load(dir string, o Options) (*Package, error) {
 		return nil, err
 	}
 	p := &Package{Dir: abs, Spec: s}
-	h, dirty, err := o.hash(abs, s)
+	if o.SrcsManifest != "" {
+		if o.HashPath != "" {
+			return nil, fmt.Errorf("--srcs-manifest and --hash-path exclude each other")
+		}
+		if p.Sources, err = ReadManifest(o.SrcsManifest); err != nil {
+			return nil, err
+		}
+	}
+	h, dirty, err := o.hash(abs, s, p.Sources)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +140,16 @@ func (o Options) apply(s *spec.Spec) error {
 }
 
 // hash returns the package hash and whether the checkout is dirty.
-func (o Options) hash(dir string, s *spec.Spec) (string, bool, error) {
+func (o Options) hash(dir string, s *spec.Spec, m *Manifest) (string, bool, error) {
+	if m != nil {
+		if o.Dev && o.Hash == "" {
+			return "dev", o.ForceDirty, nil
+		}
+		if o.Hash != "" {
+			return o.Hash, o.ForceDirty, nil
+		}
+		return manifestHash(s, m)
+	}
 	hashPath := dir
 	if o.HashPath != "" {
 		hp, err := filepath.Abs(o.HashPath)
@@ -198,6 +227,27 @@ func (o Options) hash(dir string, s *spec.Spec) (string, bool, error) {
 	return h, dirty, nil
 }
 
+// manifestHash hashes exactly the files a manifest lists.
+func manifestHash(s *spec.Spec, m *Manifest) (string, bool, error) {
+	tree, err := TreeHash(m.Srcs)
+	if err != nil {
+		return "", false, fmt.Errorf("srcs manifest: %w", err)
+	}
+	var extra []string
+	for _, src := range s.ExtraSources {
+		files, ok := m.Extra(src.Src)
+		if !ok {
+			return "", false, fmt.Errorf("%s: extra-sources %s is not in the srcs manifest (in Bazel: add its files to extra_srcs; run gazelle)", s.File, src.Src)
+		}
+		h, err := TreeHash(files)
+		if err != nil {
+			return "", false, fmt.Errorf("%s: extra-sources %s: %w", s.File, src.Src, err)
+		}
+		extra = append(extra, h)
+	}
+	return hash.Combine(tree, extra...), false, nil
+}
+
 // hashFiles hashes a directory without git. Outside Bazel it honours the
 // .gitignore files inside the directory, as git would for a fresh add;
 // hermetic mode follows symlinks because Bazel's sandboxes present every
@@ -238,6 +288,18 @@ func (p *Package) ReleaseRef(release string) (string, error) {
 		return "", fmt.Errorf("release %q is not a valid image tag", release)
 	}
 	return p.Image() + ":" + release, nil
+}
+
+// FromRef returns a stand-in for the package in dir known only by its
+// reference org/image:tag (see Options.Refs).
+func FromRef(dir, ref string) (*Package, error) {
+	i := strings.LastIndexByte(ref, ':')
+	j := strings.LastIndexByte(ref, '/')
+	if i < 0 || j < 0 || i < j {
+		return nil, fmt.Errorf("package reference %q: want org/image:tag", ref)
+	}
+	s := &spec.Spec{Org: ref[:j], Image: ref[j+1 : i]}
+	return &Package{Dir: dir, Spec: s, Tag: ref[i+1:], Hash: ref[i+1:]}, nil
 }
 
 // Canonical expands a reference with no registry to Docker Hub's, as

@@ -78,9 +78,10 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	platforms := fs.String("platforms", "", "comma-separated platforms to build, e.g. linux/amd64,linux/arm64 (default: build.yml's arches)")
 	outputDir := fs.String("output-dir", "", "where to write the layouts (required with --hermetic)")
 	format := fs.String("output-format", "dir", "layout format: dir or tar")
-	var buildArgs, contexts, labels stringList
+	var buildArgs, contexts, labels, depOutputs stringList
 	fs.Var(&buildArgs, "build-arg", "NAME=VALUE build arg, overriding build.yml's (repeatable)")
 	fs.Var(&contexts, "context-from", "REF=LAYOUT: serve FROM REF from the OCI layout directory LAYOUT (repeatable)")
+	fs.Var(&depOutputs, "dep", "PKGDIR=OUTPUT: the package in PKGDIR (referred to by an @lkt:pkg: build arg) was built into OUTPUT (an --output-dir with result.json); use its tag and serve its index as a named context, without loading its sources (repeatable; what Bazel actions pass)")
 	fs.Var(&labels, "label", "KEY=VALUE image label (repeatable)")
 	epochFlag := fs.String("source-date-epoch", "", "timestamp of the image, seconds (default $SOURCE_DATE_EPOCH, else 0)")
 	progress := fs.String("progress", "auto", "progress output: auto, plain, tty, quiet or rawjson")
@@ -121,6 +122,29 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		}
 		explicit[ref] = abs
 	}
+	for _, d := range depOutputs {
+		dir, out, ok := strings.Cut(d, "=")
+		if !ok || dir == "" || out == "" {
+			return fmt.Errorf("--dep %q: want PKGDIR=OUTPUT_DIR", d)
+		}
+		res, err := build.ReadResult(out)
+		if err != nil {
+			return fmt.Errorf("--dep %s: %w", d, err)
+		}
+		absDir, err := filepath.Abs(dir)
+		if err != nil {
+			return err
+		}
+		layout, err := filepath.Abs(filepath.Join(out, res.Layout))
+		if err != nil {
+			return err
+		}
+		if flags.opts.Refs == nil {
+			flags.opts.Refs = map[string]string{}
+		}
+		flags.opts.Refs[filepath.Clean(absDir)] = res.Ref
+		explicit[res.Ref] = layout
+	}
 	if len(labels) > 0 {
 		bo.Labels = map[string]string{}
 		for _, l := range labels {
@@ -142,6 +166,8 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	opts.Refs = flags.opts.Refs
+	bo.PkgOptions = opts
 	pkgs := make([]*pkg.Package, 0, len(dirs))
 	for _, d := range dirs {
 		p, err := pkg.Load(d, opts)

@@ -31,6 +31,8 @@ var commands = []*command{
 	&pushCommand,
 	&manifestCommand,
 	&trustCommand,
+	&indexCommand,
+	&checkAttrsCommand,
 }
 
 // errUsage asks main to exit with status 2 after the usage was printed.

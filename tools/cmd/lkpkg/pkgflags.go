@@ -25,6 +25,7 @@ func (p *pkgFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.opts.HashPath, "hash-path", "", "hash this parent directory of the package instead")
 	fs.BoolVar(&p.opts.ForceDirty, "force-dirty", false, "treat the package as dirty")
 	fs.BoolVar(&p.opts.Hermetic, "hermetic", false, "hash the files on disk, never asking git (what Bazel actions do)")
+	fs.StringVar(&p.opts.SrcsManifest, "srcs-manifest", "", "hash exactly the files this JSON manifest lists (what Bazel actions pass; implies --hermetic)")
 	fs.BoolVar(&p.network, "network", false, "allow network access in RUN steps")
 	fs.BoolVar(&p.noNetwork, "nonetwork", false, "forbid network access in RUN steps")
 	fs.BoolVar(&p.disableCache, "disable-cache", false, "build without BuildKit's cache")
@@ -37,6 +38,9 @@ func (p *pkgFlags) register(fs *flag.FlagSet) {
 // given on the command line (and only those) applied.
 func (p *pkgFlags) options(fs *flag.FlagSet) pkg.Options {
 	o := p.opts
+	if o.SrcsManifest != "" {
+		o.Hermetic = true
+	}
 	set := func(v bool) *bool { return &v }
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {

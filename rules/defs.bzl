@@ -1,0 +1,22 @@
+"""Public API of rules_linuxkit: the one file users load.
+
+```starlark
+load("@rules_linuxkit//rules:defs.bzl", "linuxkit_pkg")
+```
+"""
+
+load("//rules/private:pkg.bzl", _BUILDKIT_EXECUTION_REQUIREMENTS = "BUILDKIT_EXECUTION_REQUIREMENTS", _linuxkit_pkg = "linuxkit_pkg")
+load(
+    "//rules/private:providers.bzl",
+    _LinuxkitPkgInfo = "LinuxkitPkgInfo",
+    _LinuxkitSourceInfo = "LinuxkitSourceInfo",
+    _LkpkgInfo = "LkpkgInfo",
+)
+load("//rules/private:toolchain.bzl", _lkpkg_toolchain = "lkpkg_toolchain")
+
+linuxkit_pkg = _linuxkit_pkg
+lkpkg_toolchain = _lkpkg_toolchain
+LinuxkitPkgInfo = _LinuxkitPkgInfo
+LinuxkitSourceInfo = _LinuxkitSourceInfo
+LkpkgInfo = _LkpkgInfo
+BUILDKIT_EXECUTION_REQUIREMENTS = _BUILDKIT_EXECUTION_REQUIREMENTS

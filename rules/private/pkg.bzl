@@ -1,0 +1,386 @@
+"""The rules behind the linuxkit_pkg macro: tag, per-arch image, index, push, check."""
+
+load("@rules_linuxkit_config//:defaults.bzl", "BUILDKIT_HOST", "LOCAL_BUILDKIT_DIR")
+load(":providers.bzl", "BuildkitHostInfo", "LinuxkitPkgInfo", "LinuxkitSourceInfo")
+load(":toolchain.bzl", "TOOLCHAIN_TYPE", "lkpkg_tool")
+
+# Execution requirements of the actions that talk to BuildKit. requires-network keeps
+# the network (tcp:// daemons) in sandboxes that would drop it; requires-buildkit is a
+# tag that remote execution set-ups can route on (e.g. to executors with a daemon), or
+# turn into local execution with --modify_execution_info=LinuxkitBuild=+no-remote-exec.
+# The daemon's unix socket is reachable from linux-sandbox (connect works on a socket
+# under a read-only mount), so the actions stay sandboxed and cacheable.
+BUILDKIT_EXECUTION_REQUIREMENTS = {
+    "requires-buildkit": "",
+    "requires-network": "",
+}
+
+def _normalize(path):
+    """Cleans a slash path: drops "." and resolves ".." lexically."""
+    out = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not out or out[-1] == "..":
+                out.append("..")
+            else:
+                out.pop()
+            continue
+        out.append(part)
+    return "/".join(out)
+
+def _dirname(path):
+    i = path.rfind("/")
+    return "" if i < 0 else path[:i]
+
+def _rel(f, base, what):
+    """f's path relative to the short path base, or fail."""
+    sp = f.short_path
+    if base == "":
+        if sp.startswith("../"):
+            fail("%s: %s is outside the package" % (what, sp))
+        return sp
+    if not sp.startswith(base + "/"):
+        fail("%s: %s is not under %s: declare files of other directories in extra_srcs" % (what, sp, base))
+    return sp[len(base) + 1:]
+
+def _source_impl(ctx):
+    lkpkg = lkpkg_tool(ctx)
+    build_yml = ctx.file.build_yml
+    pkg_short = _dirname(build_yml.short_path)
+    pkg_dir = build_yml.dirname or "."
+
+    srcs = []
+    seen = {}
+    for f in ctx.files.srcs + [build_yml]:
+        if f.is_directory:
+            fail("srcs: %s is a directory; list files" % f.short_path)
+        rel = _rel(f, pkg_short, "srcs")
+        if rel in seen:
+            continue
+        seen[rel] = True
+        srcs.append([rel, f.path])
+    extra = []
+    extra_files = []
+    for target, entry in ctx.attr.extra_srcs.items():
+        src, sep, _ = entry.partition(":")
+        if not sep:
+            fail("extra_srcs: %r is not src:dst" % entry)
+        base = _normalize(pkg_short + "/" + src)
+        files = target[DefaultInfo].files.to_list()
+        extra_files.extend(files)
+        extra.append({
+            "src": src,
+            "srcs": [[_rel(f, base, "extra_srcs " + entry), f.path] for f in files],
+        })
+
+    manifest = ctx.actions.declare_file(ctx.label.name + ".srcs.json")
+    ctx.actions.write(manifest, json.encode({"srcs": srcs, "extra_srcs": extra}))
+    inputs = depset([build_yml, manifest] + extra_files, transitive = [depset(ctx.files.srcs)])
+
+    # build.yml is the source of truth: the attributes Gazelle copies from it must agree.
+    attrs = ctx.actions.declare_file(ctx.label.name + ".attrs.json")
+    ctx.actions.write(attrs, json.encode({
+        "label": str(ctx.label).removesuffix(".tag"),
+        "image": ctx.attr.image,
+        "org": ctx.attr.org,
+        "arches": ctx.attr.arches,
+        "tag": ctx.attr.tag_template,
+        "network": ctx.attr.network,
+        "disable_cache": ctx.attr.disable_cache,
+        "disable_content_trust": ctx.attr.disable_content_trust,
+        "build_args": ctx.attr.build_args,
+        "dockerfile": ctx.attr.dockerfile,
+        "extra_srcs": ctx.attr.extra_srcs.values(),
+    }))
+    check = ctx.actions.declare_file(ctx.label.name + ".check")
+    ctx.actions.run(
+        executable = lkpkg.lkpkg,
+        arguments = ["check-attrs", "--attrs", attrs.path, "--build-yml", build_yml.basename, "--output", check.path, pkg_dir],
+        inputs = [build_yml, attrs],
+        outputs = [check],
+        mnemonic = "LinuxkitCheck",
+        progress_message = "Checking %{label} against build.yml",
+    )
+
+    tag = ctx.actions.declare_file(ctx.label.name)
+    ctx.actions.run_shell(
+        command = '"$1" show-tag --srcs-manifest "$2" --build-yml "$3" "$4" > "$5"',
+        arguments = [lkpkg.executable.path, manifest.path, build_yml.basename, pkg_dir, tag.path],
+        inputs = inputs,
+        tools = [lkpkg.lkpkg],
+        outputs = [tag],
+        mnemonic = "LinuxkitTag",
+        progress_message = "Hashing %{label}",
+    )
+    return [
+        DefaultInfo(files = depset([tag])),
+        LinuxkitSourceInfo(
+            build_yml = build_yml,
+            pkg_dir = pkg_dir,
+            manifest = manifest,
+            files = inputs,
+            tag_file = tag,
+            validation = check,
+            arches = ctx.attr.arches,
+        ),
+        OutputGroupInfo(_validation = depset([check])),
+    ]
+
+_source = rule(
+    implementation = _source_impl,
+    doc = "The tag of a LinuxKit package, hashed from its declared inputs; checks the attributes against build.yml.",
+    attrs = {
+        "arches": attr.string_list(mandatory = True),
+        "build_args": attr.string_list(),
+        "build_yml": attr.label(allow_single_file = True, mandatory = True),
+        "disable_cache": attr.bool(),
+        "disable_content_trust": attr.bool(),
+        "dockerfile": attr.string(default = "Dockerfile"),
+        "extra_srcs": attr.label_keyed_string_dict(allow_files = True),
+        "image": attr.string(mandatory = True),
+        "network": attr.bool(),
+        "org": attr.string(default = "linuxkit"),
+        "srcs": attr.label_list(allow_files = True),
+        "tag_template": attr.string(default = "{{.Hash}}"),
+    },
+    toolchains = [TOOLCHAIN_TYPE],
+)
+
+_BUILD_SCRIPT = """set -eu
+lkpkg=$1 addr=$2 default=$3 localdir=$4
+shift 4
+[ -n "$addr" ] || addr="${BUILDKIT_HOST:-$default}"
+export RULES_LINUXKIT_BUILDKIT_DIR="${RULES_LINUXKIT_BUILDKIT_DIR:-$localdir}"
+if [ -n "$addr" ]; then set -- --builder-addr "$addr" "$@"; fi
+exec "$lkpkg" build "$@" >/dev/null
+"""
+
+def _pkg_impl(ctx):
+    lkpkg = lkpkg_tool(ctx)
+    src = ctx.attr.source[LinuxkitSourceInfo]
+    host = ctx.attr._buildkit_host[BuildkitHostInfo].host
+    arches = src.arches
+    name = ctx.label.name
+
+    builds = {}
+    for arch in arches:
+        out = ctx.actions.declare_directory("%s.build/%s" % (name, arch))
+        args = ctx.actions.args()
+        args.add_all([lkpkg.executable.path, host, BUILDKIT_HOST, LOCAL_BUILDKIT_DIR])
+        args.add_all(["--hermetic", "--progress", "quiet", "--srcs-manifest", src.manifest.path])
+        args.add_all(["--build-yml", src.build_yml.basename, "--platforms", "linux/" + arch])
+        args.add("--output-dir", out.path)
+        dep_inputs = []
+        for dep in ctx.attr.deps:
+            info = dep[LinuxkitPkgInfo]
+            if arch in info.builds:
+                d = info.builds[arch]
+                args.add("--dep", "%s=%s" % (info.pkg_dir, d.path))
+            else:
+                # That arch's image is not built on its own: use the merged output.
+                d = info.result
+                args.add("--dep", "%s=%s" % (info.pkg_dir, d.dirname))
+                dep_inputs.extend(info.outputs.to_list())
+            dep_inputs.append(d)
+        args.add(src.pkg_dir)
+        ctx.actions.run_shell(
+            command = _BUILD_SCRIPT,
+            arguments = [args],
+            inputs = depset(dep_inputs, transitive = [src.files]),
+            tools = [lkpkg.lkpkg],
+            outputs = [out],
+            mnemonic = "LinuxkitBuild",
+            progress_message = "Building %%{label} for linux/%s with BuildKit" % arch,
+            execution_requirements = BUILDKIT_EXECUTION_REQUIREMENTS,
+            use_default_shell_env = True,
+        )
+        builds[arch] = out
+
+    result = ctx.actions.declare_file(name + ".lkpkg/result.json")
+    layouts = {arch: ctx.actions.declare_directory("%s.lkpkg/%s" % (name, arch)) for arch in arches}
+    index = ctx.actions.declare_directory(name + ".lkpkg/index")
+    ctx.actions.run(
+        executable = lkpkg.lkpkg,
+        arguments = ["index", "--output-dir", result.dirname] + [builds[a].path for a in arches],
+        inputs = builds.values(),
+        outputs = [result, index] + layouts.values(),
+        mnemonic = "LinuxkitIndex",
+        progress_message = "Assembling the multi-arch index of %{label}",
+    )
+    outputs = depset([result, index] + layouts.values())
+    groups = {arch: depset([layouts[arch]]) for arch in arches}
+    groups["index"] = depset([index])
+    groups["tag"] = depset([src.tag_file])
+    groups["_validation"] = depset([src.validation])
+    return [
+        DefaultInfo(files = depset([src.tag_file], transitive = [outputs])),
+        LinuxkitPkgInfo(
+            tag_file = src.tag_file,
+            pkg_dir = src.pkg_dir,
+            arches = arches,
+            builds = builds,
+            layouts = layouts,
+            index = index,
+            result = result,
+            outputs = outputs,
+        ),
+        src,
+        OutputGroupInfo(**groups),
+    ]
+
+_pkg = rule(
+    implementation = _pkg_impl,
+    doc = "Builds a LinuxKit package: one action per arch, then the index.",
+    attrs = {
+        "deps": attr.label_list(providers = [LinuxkitPkgInfo]),
+        "source": attr.label(providers = [LinuxkitSourceInfo], mandatory = True),
+        "_buildkit_host": attr.label(default = Label("//rules:buildkit_host")),
+    },
+    toolchains = [TOOLCHAIN_TYPE],
+)
+
+def _rlocation(ctx, f):
+    sp = f.short_path
+    if sp.startswith("../"):
+        return sp[3:]
+    return ctx.workspace_name + "/" + sp
+
+_PUSH_SCRIPT = """#!/usr/bin/env bash
+# Generated by rules_linuxkit: pushes {label} (per-arch images, merged index, signatures).
+set -euo pipefail
+if [[ -z "${{RUNFILES_DIR:-}}" ]]; then
+  if [[ -d "$0.runfiles" ]]; then RUNFILES_DIR="$0.runfiles"; else RUNFILES_DIR="$(cd .. && pwd)"; fi
+fi
+exec "$RUNFILES_DIR/{lkpkg}" push --hermetic --input-dir "$RUNFILES_DIR/{input}" --build-yml {build_yml} "$@" "$RUNFILES_DIR/{pkg_dir}"
+"""
+
+def _push_impl(ctx):
+    lkpkg = lkpkg_tool(ctx)
+    info = ctx.attr.pkg[LinuxkitPkgInfo]
+    src = ctx.attr.pkg[LinuxkitSourceInfo]
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.write(script, _PUSH_SCRIPT.format(
+        label = str(ctx.attr.pkg.label),
+        lkpkg = _rlocation(ctx, lkpkg.executable),
+        input = _dirname(_rlocation(ctx, info.result)),
+        build_yml = src.build_yml.basename,
+        pkg_dir = _dirname(_rlocation(ctx, src.build_yml)),
+    ), is_executable = True)
+    runfiles = ctx.runfiles(transitive_files = depset(transitive = [info.outputs, src.files]))
+    runfiles = runfiles.merge(ctx.runfiles(files = [lkpkg.executable])).merge(lkpkg.runfiles)
+    return [DefaultInfo(executable = script, runfiles = runfiles)]
+
+_push = rule(
+    implementation = _push_impl,
+    doc = "`bazel run` target pushing a built package as `lkpkg push --hermetic` does.",
+    attrs = {
+        "pkg": attr.label(providers = [LinuxkitPkgInfo, LinuxkitSourceInfo], mandatory = True),
+    },
+    executable = True,
+    toolchains = [TOOLCHAIN_TYPE],
+)
+
+DEFAULT_ARCHES = ["amd64", "arm64", "riscv64"]
+
+def linuxkit_pkg(
+        name,
+        image,
+        build_yml = "build.yml",
+        srcs = None,
+        dockerfile = "Dockerfile",
+        org = "linuxkit",
+        arches = DEFAULT_ARCHES,
+        tag = "{{.Hash}}",
+        network = False,
+        disable_cache = False,
+        disable_content_trust = False,
+        build_args = [],
+        extra_srcs = {},
+        deps = [],
+        visibility = None,
+        tags = None,
+        **kwargs):
+    """A LinuxKit package (a directory with build.yml and a Dockerfile), built with BuildKit.
+
+    Targets:
+
+    - `:<name>`: every arch's image (one action each, as OCI layouts) and the multi-arch
+      index; output groups `<arch>` (that arch's OCI image layout), `index`, `tag`.
+      Provides `LinuxkitPkgInfo` and `LinuxkitSourceInfo`.
+    - `:<name>.tag`: a file holding `org/image:<tag>`, hashed by an action from exactly the
+      declared inputs (srcs, build.yml, extra_srcs), equal to what `lkpkg show-tag` computes
+      from git for a committed package.
+    - `:<name>.push`: `bazel run` it to push the per-arch images and the index and sign them
+      (`lkpkg push --hermetic`); arguments after `--` pass through
+      (`--registry`, `--release`, `--trust-server`, ...).
+    - `:push`: an alias of `:<name>.push` when `name` is the directory's name.
+
+    build.yml is the source of truth: Gazelle copies image, org, arches, tag, network,
+    disable_cache, disable_content_trust, build_args, dockerfile and extra_srcs from it, and
+    a validation action fails with "run gazelle" when they disagree.
+
+    Args:
+      name: the target name; Gazelle uses the directory's name.
+      image: build.yml's `image`.
+      build_yml: the spec file; its directory is the package directory.
+      srcs: the package's files (default `glob(["**"])`), including build.yml and the
+        Dockerfile. Their paths relative to the package directory are what is hashed.
+      dockerfile: build.yml's `dockerfile`, relative to the package directory.
+      org: build.yml's `org`.
+      arches: build.yml's `arches`.
+      tag: build.yml's `tag` template.
+      network: build.yml's `network`.
+      disable_cache: build.yml's `disable-cache`.
+      disable_content_trust: build.yml's `disable-content-trust`.
+      build_args: build.yml's `buildArgs`, as written ("K=V"), in order.
+      extra_srcs: label of the files of an extra source -> the build.yml entry "src:dst".
+      deps: the linuxkit_pkg targets this package builds FROM (via @lkt:pkg: build args);
+        their per-arch layouts are fed to BuildKit as named contexts, no registry needed.
+      visibility: visibility of the targets.
+      tags: tags of the targets.
+      **kwargs: common attributes (testonly, target_compatible_with, ...) for every target.
+    """
+    if srcs == None:
+        srcs = native.glob(["**"])
+    _source(
+        name = name + ".tag",
+        build_yml = build_yml,
+        srcs = srcs,
+        extra_srcs = extra_srcs,
+        image = image,
+        org = org,
+        arches = arches,
+        tag_template = tag,
+        network = network,
+        disable_cache = disable_cache,
+        disable_content_trust = disable_content_trust,
+        build_args = build_args,
+        dockerfile = dockerfile,
+        visibility = visibility,
+        tags = tags,
+        **kwargs
+    )
+    _pkg(
+        name = name,
+        source = name + ".tag",
+        deps = deps,
+        visibility = visibility,
+        tags = tags,
+        **kwargs
+    )
+    _push(
+        name = name + ".push",
+        pkg = name,
+        visibility = visibility,
+        tags = tags,
+        **kwargs
+    )
+    if name == native.package_name().split("/")[-1] and name != "push":
+        native.alias(
+            name = "push",
+            actual = name + ".push",
+            visibility = visibility,
+            tags = tags,
+        )

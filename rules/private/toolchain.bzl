@@ -1,0 +1,53 @@
+"""The lkpkg toolchain."""
+
+load(":providers.bzl", "LkpkgInfo")
+
+TOOLCHAIN_TYPE = Label("//rules:toolchain_type")
+
+def _lkpkg_toolchain_impl(ctx):
+    default = ctx.attr.lkpkg[DefaultInfo]
+    info = LkpkgInfo(
+        lkpkg = default.files_to_run,
+        executable = ctx.executable.lkpkg,
+        runfiles = default.default_runfiles,
+    )
+    return [platform_common.ToolchainInfo(lkpkg = info)]
+
+lkpkg_toolchain = rule(
+    implementation = _lkpkg_toolchain_impl,
+    doc = """Declares an lkpkg binary as a toolchain of type `@rules_linuxkit//rules:toolchain_type`.
+
+The default toolchain builds `//tools/cmd/lkpkg` from this module's Go sources with rules_go.
+To use a prebuilt binary instead:
+
+```starlark
+lkpkg_toolchain(name = "prebuilt_lkpkg", lkpkg = "//third_party:lkpkg")
+toolchain(
+    name = "prebuilt_lkpkg_toolchain",
+    toolchain = ":prebuilt_lkpkg",
+    toolchain_type = "@rules_linuxkit//rules:toolchain_type",
+)
+```
+
+and `register_toolchains("//:prebuilt_lkpkg_toolchain")` in MODULE.bazel (registered before
+the default one, so it wins).""",
+    attrs = {
+        "lkpkg": attr.label(
+            doc = "The lkpkg executable.",
+            executable = True,
+            cfg = "exec",
+            mandatory = True,
+        ),
+    },
+)
+
+def lkpkg_tool(ctx):
+    """Returns the LkpkgInfo of the resolved toolchain.
+
+    Args:
+      ctx: a rule context whose rule declares the toolchain type.
+
+    Returns:
+      LkpkgInfo.
+    """
+    return ctx.toolchains[TOOLCHAIN_TYPE].lkpkg

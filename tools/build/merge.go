@@ -1,0 +1,133 @@
+package build
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ReadResult reads the result.json of a build output directory.
+func ReadResult(out string) (*Result, error) {
+	b, err := os.ReadFile(filepath.Join(out, "result.json"))
+	if err != nil {
+		return nil, fmt.Errorf("not a build output: %w", err)
+	}
+	var r Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(out, "result.json"), err)
+	}
+	if r.Ref == "" || r.Tag == "" || r.Layout == "" {
+		return nil, fmt.Errorf("%s: no ref, tag or layout", filepath.Join(out, "result.json"))
+	}
+	return &r, nil
+}
+
+// Merge combines build outputs of the same package for different arches
+// (e.g. one Bazel action per arch, each `lkpkg build --platforms
+// linux/<arch>`) into one output directory in Build's format: out/<arch>/
+// for each image, out/index/ the multi-arch index, out/result.json. The
+// index lists the images in the order of inputs, as Build lists build.yml's
+// arches, so merging per-arch builds gives the same index digest as one
+// multi-arch build of the same images. Files are copied (never linked):
+// inputs may be read-only or symlinks out of a sandbox. out must not exist
+// or be empty.
+func Merge(out string, inputs []string) (*Result, error) {
+	if len(inputs) == 0 {
+		return nil, fmt.Errorf("merge: no inputs")
+	}
+	res := &Result{Layout: "index"}
+	index := Index{SchemaVersion: 2, MediaType: MediaTypeIndex}
+	indexDir := filepath.Join(out, "index")
+	seen := map[string]bool{}
+	for i, in := range inputs {
+		r, err := ReadResult(in)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			res.Ref, res.Tag, res.SourceDateEpoch = r.Ref, r.Tag, r.SourceDateEpoch
+		} else if r.Ref != res.Ref || r.SourceDateEpoch != res.SourceDateEpoch {
+			return nil, fmt.Errorf("merge: %s is %s (epoch %d), but %s is %s (epoch %d)", in, r.Ref, r.SourceDateEpoch, inputs[0], res.Ref, res.SourceDateEpoch)
+		}
+		for _, a := range r.Arches {
+			if seen[a.Arch] {
+				return nil, fmt.Errorf("merge: two images for %s", a.Arch)
+			}
+			seen[a.Arch] = true
+			src := filepath.Join(in, a.Layout)
+			if filepath.Ext(a.Layout) == ".tar" {
+				return nil, fmt.Errorf("merge: %s is a tar layout; build with --output-format dir", src)
+			}
+			dst := filepath.Join(out, a.Arch)
+			if err := copyResolved(src, dst); err != nil {
+				return nil, err
+			}
+			if err := copyResolved(filepath.Join(dst, "blobs"), filepath.Join(indexDir, "blobs")); err != nil {
+				return nil, err
+			}
+			root, err := layoutRoot(dst)
+			if err != nil {
+				return nil, fmt.Errorf("merge: %s: %w", src, err)
+			}
+			root.Annotations = nil
+			index.Manifests = append(index.Manifests, root)
+			a.Layout = a.Arch
+			res.Arches = append(res.Arches, a)
+		}
+	}
+	ib, err := json.Marshal(index)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(ib)
+	id := Descriptor{MediaType: MediaTypeIndex, Digest: "sha256:" + hex.EncodeToString(sum[:]), Size: int64(len(ib))}
+	res.Digest = id.Digest
+	id.Annotations = map[string]string{AnnotationRefName: res.Tag, AnnotationImageName: res.Ref}
+	if err := writeLayout(indexDir, indexDir, nil, map[string][]byte{id.Digest: ib}, id); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(out, "result.json"), append(b, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// copyResolved copies the directory src to dst (merging into it), following
+// symlinks: a layout holds none of its own, but a sandbox presents inputs
+// as symlinks.
+func copyResolved(src, dst string) error {
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, e := range ents {
+		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		fi, err := os.Stat(from)
+		if err != nil {
+			return err
+		}
+		if fi.IsDir() {
+			if err := copyResolved(from, to); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := os.Lstat(to); err == nil {
+			continue // a blob already there: same digest, same content
+		}
+		if err := copyFile(from, to, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
