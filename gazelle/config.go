@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,6 +73,12 @@ func (l *lkLang) Configure(c *config.Config, rel string, f *rule.File) {
 	}
 	lc := getConfig(c).clone()
 	c.Exts[languageName] = lc
+	if path.Base(rel) == "testdata" {
+		// As for the go command, testdata holds test inputs (sample
+		// packages, golden trees), not packages to build. A directive in
+		// its BUILD file can turn generation back on.
+		lc.enabled = false
+	}
 	if f != nil {
 		for _, d := range f.Directives {
 			switch d.Key {
