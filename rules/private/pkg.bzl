@@ -82,7 +82,7 @@ def _source_impl(ctx):
     # build.yml is the source of truth: the attributes Gazelle copies from it must agree.
     attrs = ctx.actions.declare_file(ctx.label.name + ".attrs.json")
     ctx.actions.write(attrs, json.encode({
-        "label": str(ctx.label).removesuffix(".tag"),
+        "label": "//%s:%s" % (ctx.label.package, ctx.label.name.removesuffix(".tag")) if not ctx.label.workspace_name else str(ctx.label).removesuffix(".tag"),
         "image": ctx.attr.image,
         "org": ctx.attr.org,
         "arches": ctx.attr.arches,
@@ -115,7 +115,8 @@ def _source_impl(ctx):
         progress_message = "Hashing %{label}",
     )
     return [
-        DefaultInfo(files = depset([tag])),
+        # build.yml in the runfiles: tests can find the package's source directory.
+        DefaultInfo(files = depset([tag]), runfiles = ctx.runfiles(files = [build_yml])),
         LinuxkitSourceInfo(
             build_yml = build_yml,
             pkg_dir = pkg_dir,
