@@ -191,6 +191,9 @@ func (l *lkLang) pkgRule(args language.GenerateArgs, lc *lkConfig, p *pkgInfo) (
 		r.SetAttr("dockerfile", s.Dockerfile)
 	}
 	r.SetAttr("image", s.Image)
+	// Other packages' targets depend on it. Not a mergeable attribute: a
+	// visibility the user sets is left alone.
+	r.SetAttr("visibility", []string{"//visibility:public"})
 
 	org, arches := s.Org, s.Arches
 	// Directives fill in what build.yml leaves out.
