@@ -18,19 +18,22 @@ import (
 const (
 	// enabledDirective turns generation on or off for a subtree.
 	enabledDirective = "linuxkit_enabled"
-	// orgDirective is the org of packages whose build.yml has no org.
+	// orgDirective names the org the tree is built under (lkpkg --org), for
+	// resolving FROM lines that use it.
 	orgDirective = "linuxkit_org"
-	// archesDirective are the arches built for packages whose build.yml
-	// has no arches.
+	// archesDirective are the arches the tree is meant for; build.ymls that
+	// leave arches out are reported.
 	archesDirective = "linuxkit_default_arches"
 )
 
 // lkConfig is the per-directory configuration, inherited by subdirectories.
 type lkConfig struct {
 	enabled bool
-	// org is the org for build.ymls without one ("" means spec.DefaultOrg).
+	// org is the org the tree is built under with lkpkg --org: packages
+	// are also indexed under it ("" for none).
 	org string
-	// arches for build.ymls without arches (nil means spec.DefaultArches).
+	// arches are the arches the tree is meant for: build.ymls without arches
+	// (which means all of spec.DefaultArches) are reported (nil for none).
 	arches []string
 	// inScope is true in and below a package directory or an extra-sources
 	// directory: Bazel packages there export their files as linuxkit_srcs.

@@ -195,19 +195,16 @@ func (l *lkLang) pkgRule(args language.GenerateArgs, lc *lkConfig, p *pkgInfo) (
 	// visibility the user sets is left alone.
 	r.SetAttr("visibility", []string{"//visibility:public"})
 
-	org, arches := s.Org, s.Arches
-	// Directives fill in what build.yml leaves out.
-	if lc.org != "" && !p.hasOrg {
-		org = lc.org
+	// Attributes mirror build.yml exactly: the rule checks them against it.
+	if s.Org != spec.DefaultOrg {
+		r.SetAttr("org", s.Org)
 	}
-	if lc.arches != nil && !p.hasArches {
-		arches = lc.arches
+	if !slices.Equal(s.Arches, spec.DefaultArches) {
+		r.SetAttr("arches", rule.UnsortedStrings(s.Arches))
 	}
-	if org != spec.DefaultOrg {
-		r.SetAttr("org", org)
-	}
-	if !slices.Equal(arches, spec.DefaultArches) {
-		r.SetAttr("arches", rule.UnsortedStrings(arches))
+	if lc.arches != nil && !p.hasArches && !slices.Equal(lc.arches, s.Arches) {
+		log.Printf("linuxkit: %s: no arches, so built for %s, not for this tree's %s (# gazelle:%s); write the arches in build.yml",
+			path.Join(p.rel, spec.DefaultBuildYML), strings.Join(s.Arches, ", "), strings.Join(lc.arches, ", "), archesDirective)
 	}
 	if s.Tag != spec.DefaultTag {
 		r.SetAttr("tag", s.Tag)

@@ -32,6 +32,13 @@ func (*lkLang) Imports(c *config.Config, r *rule.Rule, f *rule.File) []resolve.I
 	if n := normalizeImage(org + "/" + image); n != "" {
 		specs = append(specs, resolve.ImportSpec{Lang: languageName, Imp: "img:" + n})
 	}
+	// # gazelle:linuxkit_org: the name the package has when this tree is
+	// built with lkpkg --org.
+	if alias := getConfig(c).org; alias != "" && alias != org {
+		if n := normalizeImage(alias + "/" + image); n != "" {
+			specs = append(specs, resolve.ImportSpec{Lang: languageName, Imp: "img:" + n})
+		}
+	}
 	return specs
 }
 

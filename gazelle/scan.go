@@ -30,9 +30,9 @@ type pkgInfo struct {
 	rel  string
 	spec *spec.Spec
 	err  error // build.yml is invalid
-	// hasOrg and hasArches tell whether build.yml sets org and arches
-	// (the parser fills in defaults, so only the text can tell).
-	hasOrg, hasArches bool
+	// hasArches tells whether build.yml sets arches (the parser fills in
+	// defaults, so only the text can tell).
+	hasArches bool
 	df                *dockerfile
 	// dfErr is a Dockerfile that cannot be read or parsed.
 	dfErr error
@@ -165,7 +165,7 @@ func loadPkg(root, rel string) *pkgInfo {
 	if p.spec, p.err = spec.Parse(file, data); p.err != nil {
 		return p
 	}
-	p.hasOrg, p.hasArches = topKeys(data)
+	_, p.hasArches = topKeys(data)
 	file = filepath.Join(dir, filepath.FromSlash(p.spec.Dockerfile))
 	name := path.Join(rel, p.spec.Dockerfile)
 	data, err = os.ReadFile(file)
