@@ -33,7 +33,7 @@ type pkgInfo struct {
 	// hasArches tells whether build.yml sets arches (the parser fills in
 	// defaults, so only the text can tell).
 	hasArches bool
-	df                *dockerfile
+	df        *dockerfile
 	// dfErr is a Dockerfile that cannot be read or parsed.
 	dfErr error
 }
