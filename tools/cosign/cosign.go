@@ -591,3 +591,11 @@ func (s *Signer) List(ctx context.Context, repo name.Repository) ([]sign.Signatu
 	}
 	return out, nil
 }
+
+// CheckKey reads and decrypts the private key, as Prepare does: for
+// callers that want to fail before doing anything else (lkpkg build --push
+// checks it before building).
+func (s *Signer) CheckKey() error {
+	_, err := s.privateKey()
+	return err
+}

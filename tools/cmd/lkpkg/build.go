@@ -19,6 +19,7 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/buildkitd"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -33,12 +34,16 @@ org/image:<tag>-<arch>, OUT/index/ the index pushed as org/image:<tag>, and
 OUT/result.json lists the tag and digests. OUT is --output-dir (with several
 packages: --output-dir/<image>), by default
 ${XDG_CACHE_HOME:-~/.cache}/rules_linuxkit/images/<org>/<image>/<tag>.
-Nothing is pushed.
+Nothing is pushed unless --push.
 
 Packages given together are built in dependency order, and a package whose
 build args refer to another (@lkt:pkg:) gets that package's output as a
 BuildKit named context, so FROM org/image:<tag> needs no registry. Outside
 --hermetic mode, outputs already in the default store are used the same way.
+
+--push pushes each package once it is built, exactly as 'lkpkg push' would
+(same flags: --registry, --release, --sign, --cosign-key, --trust-*...);
+signing keys and passwords are checked before anything is built.
 
 BuildKit: --builder-addr or $BUILDKIT_HOST (unix:// or tcp://, with
 --builder-tls-* for mTLS); else the local daemon, started on demand (see
@@ -85,6 +90,9 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&labels, "label", "KEY=VALUE image label (repeatable)")
 	epochFlag := fs.String("source-date-epoch", "", "timestamp of the image, seconds (default $SOURCE_DATE_EPOCH, else 0)")
 	progress := fs.String("progress", "auto", "progress output: auto, plain, tty, quiet or rawjson")
+	doPush := fs.Bool("push", false, "push each package after building it, as lkpkg push does (with its flags below)")
+	var pf pushFlags
+	pf.register(fs, false)
 	dirs, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -95,6 +103,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	opts := flags.options(fs)
 	hermetic := opts.Hermetic
+	if *doPush && hermetic {
+		return errors.New("--push does not go with --hermetic (Bazel pushes with its push targets)")
+	}
+	if *doPush && *format == "tar" {
+		return errors.New("--push needs --output-format dir")
+	}
 	if hermetic && *outputDir == "" {
 		return errors.New("--hermetic needs --output-dir")
 	}
@@ -206,6 +220,31 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// How each package is pushed, checked before anything is built.
+	pushOpts := map[*pkg.Package]push.Options{}
+	if *doPush {
+		if *progress != "quiet" {
+			pf.reg.progress = "auto"
+		} else {
+			pf.reg.progress = "quiet"
+		}
+		for _, p := range pkgs {
+			if p.Dirty {
+				return fmt.Errorf("%s: the package has uncommitted changes, which are not pushed: commit them or build without --push", p.Dir)
+			}
+			o, err := pf.options(p, stderr)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.Ref(), err)
+			}
+			if kc, ok := o.Signer.(interface{ CheckKey() error }); ok {
+				if err := kc.CheckKey(); err != nil {
+					return fmt.Errorf("%s: %s signing is not ready, so nothing was built: %w", p.Ref(), o.Signer.Name(), err)
+				}
+			}
+			pushOpts[p] = o
+		}
+	}
+
 	// containerd's content store (OCI layouts) logs harmless warnings
 	// (no fsverity) through logrus; BuildKit's progress is the output.
 	logrus.SetLevel(logrus.ErrorLevel)
@@ -259,6 +298,11 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 			built[p.Ref()] = filepath.Join(o.OutputDir, res.Layout)
 		}
 		fmt.Fprintf(stdout, "%s %s %s\n", res.Ref, res.Digest, o.OutputDir)
+		if po, ok := pushOpts[p]; ok {
+			if err := pushOutput(ctx, p, o.OutputDir, false, po, stdout); err != nil {
+				return fmt.Errorf("%s: built, but pushing failed: %w", p.Ref(), err)
+			}
+		}
 	}
 	return nil
 }

@@ -28,11 +28,8 @@ func runManifest(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(&manifestCommand, stderr)
 	var flags pkgFlags
 	flags.register(fs)
-	var rf registryFlags
-	rf.register(fs)
-	var tf trustFlags
-	tf.register(fs)
-	release := fs.String("release", "", "also tag the index as this release")
+	var pf pushFlags
+	pf.register(fs, true)
 	dirs, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -48,21 +45,15 @@ func runManifest(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if *release != "" {
-			if _, err := p.ReleaseRef(*release); err != nil {
-				return err
-			}
-		}
-		o := rf.options(stderr)
-		o.Release = *release
-		if o.Signer, err = tf.signerFor(p); err != nil {
+		o, err := pf.options(p, stderr)
+		if err != nil {
 			return err
 		}
 		rep, err := push.Manifest(ctx, p.Image(), p.Tag, o)
 		if err != nil {
 			return err
 		}
-		printReport(stdout, rep, p.Tag, *release)
+		printReport(stdout, rep, p.Tag, o.Release)
 	}
 	return nil
 }

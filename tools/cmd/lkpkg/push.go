@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,10 +10,8 @@ import (
 	"syscall"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/notary"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
 
 var pushCommand = command{
@@ -42,6 +38,16 @@ $DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE, else from the command in
 ~/.moby/linuxkit/config.yml (pkg: content-trust-passphrase-command:);
 there is never a prompt.
 
+--sign=cosign signs with a cosign key pair instead: each pushed manifest
+gets a cosign signature in the registry (an OCI 1.1 referrer where the
+registry has the referrers API, else the tag sha256-<hex>.sig; see
+--cosign-attach), verifiable with 'cosign verify --key cosign.pub
+--insecure-ignore-tlog' or 'lkpkg trust inspect --sign=cosign'. The key is
+--cosign-key (cosign generate-key-pair's cosign.key, or 'lkpkg trust
+generate-key-pair'), its password $COSIGN_PASSWORD, checked before
+anything is pushed. Nothing goes to a transparency log. --sign=none pushes
+unsigned.
+
 Credentials: docker's config.json and credential helpers. Plain HTTP only
 for loopback registries and those given with --insecure-registry.
 
@@ -51,82 +57,13 @@ Bazel's push targets run: lkpkg push --hermetic --input-dir LAYOUTS [--registry 
 
 func init() { pushCommand.run = runPush }
 
-// registryFlags locate the registry.
-type registryFlags struct {
-	registry string
-	insecure stringList
-	progress string
-}
-
-func (r *registryFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&r.registry, "registry", "", "registry (host[:port][/path]) to put before org/image (default: the org's, else Docker Hub)")
-	fs.Var(&r.insecure, "insecure-registry", "registry host[:port] that may be reached over plain HTTP (repeatable; loopback always may)")
-	fs.StringVar(&r.progress, "progress", "auto", "progress output on stderr: auto, plain or quiet")
-}
-
-func (r *registryFlags) options(stderr io.Writer) push.Options {
-	o := push.Options{Registry: push.Registry{Prefix: r.registry, Insecure: r.insecure}}
-	if r.progress != "quiet" {
-		o.Progress = stderr
-	}
-	return o
-}
-
-// trustFlags configure content trust.
-type trustFlags struct {
-	server, dir, ca, signer string
-}
-
-func (t *trustFlags) register(fs *flag.FlagSet) {
-	def := os.Getenv("DOCKER_CONTENT_TRUST_SERVER")
-	if def == "" {
-		def = notary.DefaultServer
-	}
-	fs.StringVar(&t.server, "trust-server", def, "notary server for content trust (default $DOCKER_CONTENT_TRUST_SERVER, else Docker's)")
-	fs.StringVar(&t.dir, "trust-dir", "", "trust keys and metadata (default $DOCKER_CONFIG/trust, else ~/.docker/trust)")
-	fs.StringVar(&t.ca, "trust-ca", "", "PEM file of CAs that sign the notary server's certificate (default: the system's)")
-	fs.StringVar(&t.signer, "sign", "notary", "how to sign when content trust is on: notary (Docker Content Trust)")
-}
-
-func (t *trustFlags) notary() (*notary.Signer, error) {
-	cfg := notary.Config{Server: t.server, TrustDir: t.dir, Passphrases: &notary.Passphrases{}}
-	if t.ca != "" {
-		b, err := os.ReadFile(t.ca)
-		if err != nil {
-			return nil, fmt.Errorf("--trust-ca: %w", err)
-		}
-		cfg.RootCAs = x509.NewCertPool()
-		if !cfg.RootCAs.AppendCertsFromPEM(b) {
-			return nil, fmt.Errorf("--trust-ca %s holds no PEM certificate", t.ca)
-		}
-	}
-	return notary.New(cfg), nil
-}
-
-// signer returns the signer for p, or nil when content trust is off.
-func (t *trustFlags) signerFor(p *pkg.Package) (sign.Signer, error) {
-	if p.Spec.DisableContentTrust {
-		return nil, nil
-	}
-	switch t.signer {
-	case "notary":
-		return t.notary()
-	case "none":
-		return nil, nil
-	}
-	return nil, fmt.Errorf("--sign %q: only notary is supported (or --disable-content-trust)", t.signer)
-}
-
 func runPush(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(&pushCommand, stderr)
 	var flags pkgFlags
 	flags.register(fs)
-	var rf registryFlags
-	rf.register(fs)
-	var tf trustFlags
-	tf.register(fs)
+	var pf pushFlags
+	pf.register(fs, true)
 	inputDir := fs.String("input-dir", "", "the build output to push (default: the package's in lkpkg build's store)")
-	release := fs.String("release", "", "also tag the index as this release")
 	dirs, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -145,7 +82,7 @@ func runPush(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	for _, d := range dirs {
-		if err := pushPackage(ctx, d, *inputDir, opts, rf, tf, *release, stdout, stderr); err != nil {
+		if err := pushPackage(ctx, d, *inputDir, opts, &pf, stdout, stderr); err != nil {
 			return err
 		}
 	}
@@ -153,7 +90,7 @@ func runPush(args []string, stdout, stderr io.Writer) error {
 }
 
 // pushPackage pushes one package's build output.
-func pushPackage(ctx context.Context, dir, input string, opts pkg.Options, rf registryFlags, tf trustFlags, release string, stdout, stderr io.Writer) error {
+func pushPackage(ctx context.Context, dir, input string, opts pkg.Options, pf *pushFlags, stdout, stderr io.Writer) error {
 	lo := opts
 	if opts.Hermetic && lo.Hash == "" {
 		// The tag comes from result.json: do not hash the sources.
@@ -170,30 +107,29 @@ func pushPackage(ctx context.Context, dir, input string, opts pkg.Options, rf re
 		}
 		input = build.StorePath(store, p)
 	}
+	o, err := pf.options(p, stderr)
+	if err != nil {
+		return err
+	}
+	return pushOutput(ctx, p, input, opts.Hermetic, o, stdout)
+}
+
+// pushOutput pushes p's build output in input with o: what lkpkg push
+// and lkpkg build --push do once the package is loaded.
+func pushOutput(ctx context.Context, p *pkg.Package, input string, hermetic bool, o push.Options, stdout io.Writer) error {
 	pp, res, err := push.FromBuild(input, p.Image())
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.Ref(), err)
 	}
-	if !opts.Hermetic && res.Tag != p.Tag {
+	if !hermetic && res.Tag != p.Tag {
 		return fmt.Errorf("%s: the build output in %s is for tag %s, but the package's tag is now %s: run lkpkg build first", p.Image(), input, res.Tag, p.Tag)
 	}
 	pp.Dirty, pp.Dir = p.Dirty, p.Dir
-	o := rf.options(stderr)
-	o.Release = release
-	if release != "" {
-		if _, err := p.ReleaseRef(release); err != nil {
-			return err
-		}
-	}
-	o.Signer, err = tf.signerFor(p)
-	if err != nil {
-		return err
-	}
 	rep, err := push.Push(ctx, pp, o)
 	if err != nil {
 		return err
 	}
-	printReport(stdout, rep, pp.Tag, release)
+	printReport(stdout, rep, pp.Tag, o.Release)
 	return nil
 }
 

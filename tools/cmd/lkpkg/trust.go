@@ -13,39 +13,54 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/cosign"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/notary"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
 
 var trustCommand = command{
 	name:    "trust",
-	summary: "show what is signed: lkpkg trust inspect IMAGE[:TAG]...",
+	summary: "show what is signed: lkpkg trust inspect IMAGE[:TAG]...; make a cosign key pair",
 	usage: `inspect [flags] IMAGE[:TAG]...
+       lkpkg trust generate-key-pair [--output-key-prefix cosign]
 
-Lists the Docker Content Trust signatures of IMAGE (every signed tag, or
-just TAG) on --trust-server, and checks each against the registry: ok when
-the registry serves the signed digest, MISMATCH when it serves something
-else, MISSING when the tag is gone. IMAGE is fully qualified
+inspect lists the signatures of IMAGE (every signed tag, or just TAG) and
+checks each against the registry: ok when the registry serves the signed
+digest, MISMATCH when it serves something else, MISSING when the tag is
+gone, UNSIGNED when TAG has no valid signature. IMAGE is fully qualified
 (registry/org/image); a name without a registry is Docker Hub's. Exits 1
 if anything is unsigned or does not match.
 
---fresh reads the trust data with an empty trust dir, trusting the
-collection's root on first use, as a new machine would.`,
+--sign=notary (default): Docker Content Trust signatures on
+--trust-server. --fresh reads the trust data with an empty trust dir,
+trusting the collection's root on first use, as a new machine would.
+
+--sign=cosign: cosign signatures in the registry (OCI referrers or the
+sha256-<hex>.sig tag), verified with --cosign-pub (PEM public key, as
+cosign.pub). Only signatures by that key count.
+
+generate-key-pair writes PREFIX.key (ECDSA P-256, encrypted with
+$COSIGN_PASSWORD, in cosign's format) and PREFIX.pub, as 'cosign
+generate-key-pair' does; it never overwrites them.`,
 }
 
 func init() { trustCommand.run = runTrust }
 
 func runTrust(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "generate-key-pair" {
+		return runGenerateKeyPair(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "inspect" && args[0] != "-h" && args[0] != "--help") {
 		fmt.Fprintf(stderr, "Usage: lkpkg trust %s\n", trustCommand.usage)
 		return errUsage
 	}
 	fs := newFlagSet(&trustCommand, stderr)
 	var rf registryFlags
-	rf.register(fs)
+	rf.register(fs, true)
 	var tf trustFlags
 	tf.register(fs)
-	fresh := fs.Bool("fresh", false, "use an empty trust dir (trust on first use)")
+	fresh := fs.Bool("fresh", false, "notary: use an empty trust dir (trust on first use)")
 	if args[0] == "inspect" {
 		args = args[1:]
 	}
@@ -57,21 +72,25 @@ func runTrust(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	s, err := tf.notary()
+	reg := rf.options(nil).Registry
+	s, err := tf.verifier(reg)
 	if err != nil {
 		return err
 	}
 	if *fresh {
+		n, ok := s.(*notary.Signer)
+		if !ok {
+			return errors.New("--fresh is for --sign=notary")
+		}
 		tmp, err := os.MkdirTemp("", "lkpkg-trust")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		s = s.Reader(tmp)
+		s = n.Reader(tmp)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	reg := rf.options(nil).Registry
 	bad := 0
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "IMAGE\tTAG\tDIGEST\tSIZE\tSIGNER\tREGISTRY")
@@ -88,6 +107,7 @@ func runTrust(args []string, stdout, stderr io.Writer) error {
 		if tagStr != "" {
 			sig, err := s.Signed(ctx, repo.Tag(tagStr))
 			if errors.Is(err, sign.ErrNotSigned) {
+				fmt.Fprintf(stderr, "%v\n", err)
 				fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\tUNSIGNED\n", repo, tagStr)
 				bad++
 				continue
@@ -137,4 +157,53 @@ func hasExplicitTag(ref string) bool {
 		}
 	}
 	return false
+}
+
+// runGenerateKeyPair writes a cosign key pair.
+func runGenerateKeyPair(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(&trustCommand, stderr)
+	prefix := fs.String("output-key-prefix", "cosign", "write PREFIX.key and PREFIX.pub")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	pw, ok := os.LookupEnv(cosign.PasswordEnv)
+	if !ok {
+		return fmt.Errorf("set $%s to the password for the private key (it may be empty); there is no prompt", cosign.PasswordEnv)
+	}
+	keyPath, pubPath := *prefix+".key", *prefix+".pub"
+	for _, p := range []string{keyPath, pubPath} {
+		if _, err := os.Lstat(p); err == nil {
+			return fmt.Errorf("%s exists: not overwriting it", p)
+		}
+	}
+	priv, pub, err := cosign.GenerateKeyPair([]byte(pw))
+	if err != nil {
+		return err
+	}
+	if err := writeNew(keyPath, priv, 0o600); err != nil {
+		return err
+	}
+	if err := writeNew(pubPath, pub, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Private key written to %s\nPublic key written to %s\n", keyPath, pubPath)
+	return nil
+}
+
+// writeNew creates path (which must not exist) with data.
+func writeNew(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
