@@ -261,7 +261,7 @@ func TestDirCommittedSubtree(t *testing.T) {
 	must(t, err)
 	git(t, root, "init", "-q")
 	git(t, root, "add", "-A")
-	git(t, root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "x")
+	git(t, root, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "maintenance.auto=false", "-c", "gc.auto=0", "commit", "-q", "-m", "x")
 	if want := git(t, root, "rev-parse", "HEAD:pkg"); ours != want {
 		t.Errorf("Dir(pkg) = %s, git rev-parse HEAD:pkg = %s", ours, want)
 	}
