@@ -93,13 +93,9 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	doPush := fs.Bool("push", false, "push each package after building it, as lkpkg push does (with its flags below)")
 	var pf pushFlags
 	pf.register(fs, false)
-	dirs, err := parse(fs, args)
+	dirs, err := parseDirs(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(dirs) == 0 {
-		fs.Usage()
-		return errUsage
 	}
 	opts := flags.options(fs)
 	hermetic := opts.Hermetic

@@ -109,6 +109,20 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseDirs parses args like parse and requires at least one package
+// directory, printing the usage when there is none.
+func parseDirs(fs *flag.FlagSet, args []string) ([]string, error) {
+	dirs, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(dirs) == 0 {
+		fs.Usage()
+		return nil, errUsage
+	}
+	return dirs, nil
+}
+
 // newFlagSet returns a flag set that prints the command's usage on -h.
 func newFlagSet(c *command, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("lkpkg "+c.name, flag.ContinueOnError)

@@ -30,13 +30,9 @@ func runManifest(args []string, stdout, stderr io.Writer) error {
 	flags.register(fs)
 	var pf pushFlags
 	pf.register(fs, true)
-	dirs, err := parse(fs, args)
+	dirs, err := parseDirs(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(dirs) == 0 {
-		fs.Usage()
-		return errUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

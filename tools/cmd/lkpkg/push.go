@@ -64,13 +64,9 @@ func runPush(args []string, stdout, stderr io.Writer) error {
 	var pf pushFlags
 	pf.register(fs, true)
 	inputDir := fs.String("input-dir", "", "the build output to push (default: the package's in lkpkg build's store)")
-	dirs, err := parse(fs, args)
+	dirs, err := parseDirs(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(dirs) == 0 {
-		fs.Usage()
-		return errUsage
 	}
 	if *inputDir != "" && len(dirs) > 1 {
 		return errors.New("--input-dir takes one package")

@@ -20,13 +20,9 @@ func runShowTag(args []string, stdout, stderr io.Writer) error {
 	var flags pkgFlags
 	flags.register(fs)
 	canonical := fs.Bool("canonical", false, "print the canonical name, e.g. docker.io/linuxkit/foo:1234")
-	dirs, err := parse(fs, args)
+	dirs, err := parseDirs(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(dirs) == 0 {
-		fs.Usage()
-		return errUsage
 	}
 	opts := flags.options(fs)
 	// Load every package before printing any tag: a script reading the

@@ -19,13 +19,9 @@ func init() { validateCommand.run = runValidate }
 func runValidate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(&validateCommand, stderr)
 	buildYML := fs.String("build-yml", "build.yml", "name of the package's spec file")
-	dirs, err := parse(fs, args)
+	dirs, err := parseDirs(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(dirs) == 0 {
-		fs.Usage()
-		return errUsage
 	}
 	// Keep going past a bad package so one run reports them all.
 	bad := 0
