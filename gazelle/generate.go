@@ -440,8 +440,7 @@ func (l *lkLang) imports(p *pkgInfo) []string {
 				}
 				imps = append(imps, "dir:"+d)
 				if q := l.pkgs[d]; q != nil && q.spec != nil {
-					stem := strings.ToUpper(strings.NewReplacer("-", "_", "/", "_", ".", "_").Replace(q.spec.Image))
-					env[strings.ReplaceAll(a.Name, "%", stem)] = lktPkg + d
+					env[a.PkgsName(q.spec.Image)] = lktPkg + d
 				}
 			}
 		}

@@ -616,8 +616,7 @@ func ResolveBuildArg(p *pkg.Package, a spec.BuildArg, o pkg.Options) ([]spec.Bui
 			if err != nil {
 				return nil, fmt.Errorf("%s: buildArgs %s: %w", p.Spec.File, a.Name, err)
 			}
-			stem := strings.ToUpper(strings.NewReplacer("-", "_", "/", "_", ".", "_").Replace(dep.Spec.Image))
-			out = append(out, spec.BuildArg{Name: strings.ReplaceAll(a.Name, "%", stem), Value: dep.Ref()})
+			out = append(out, spec.BuildArg{Name: a.PkgsName(dep.Spec.Image), Value: dep.Ref()})
 		}
 		return out, nil
 	}

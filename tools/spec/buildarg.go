@@ -61,6 +61,15 @@ func (a BuildArg) Ref() (kind RefKind, path string) {
 	return RefNone, ""
 }
 
+// PkgsName returns the build arg name an @lkt:pkgs: reference gives the
+// package whose image is image: the '%' in the name replaced by the image
+// name in upper case, with '-', '/' and '.' turned into '_' (BASE_% and
+// image "foo-bar" give BASE_FOO_BAR).
+func (a BuildArg) PkgsName(image string) string {
+	stem := strings.ToUpper(strings.NewReplacer("-", "_", "/", "_", ".", "_").Replace(image))
+	return strings.ReplaceAll(a.Name, "%", stem)
+}
+
 // String returns the NAME=VALUE form given to docker build --build-arg.
 func (a BuildArg) String() string { return a.Name + "=" + a.Value }
 

@@ -673,3 +673,12 @@ func TestLoadFile(t *testing.T) {
 	_, err = Load(unreadable)
 	checkErrors(t, err, filepath.Join(unreadable, "build.yml"), []wantErr{{0, 0, "", "cannot read", "permissions"}})
 }
+
+func TestPkgsName(t *testing.T) {
+	a := BuildArg{Name: "BASE_%", Value: "@lkt:pkgs:../*"}
+	for image, want := range map[string]string{"foo": "BASE_FOO", "foo-bar": "BASE_FOO_BAR", "a.b/c": "BASE_A_B_C"} {
+		if got := a.PkgsName(image); got != want {
+			t.Errorf("PkgsName(%q) = %q, want %q", image, got, want)
+		}
+	}
+}
