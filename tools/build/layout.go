@@ -115,6 +115,23 @@ func layoutRoot(layout string) (Descriptor, error) {
 	return Descriptor{}, fmt.Errorf("the layout's index.json lists %d images; give a layout with one", len(idx.Manifests))
 }
 
+// indexBlob serialises a multi-arch index and returns its bytes and the
+// descriptor a layout's index.json names it by (tag and ref annotations).
+func indexBlob(index Index, tag, ref string) ([]byte, Descriptor, error) {
+	ib, err := json.Marshal(index)
+	if err != nil {
+		return nil, Descriptor{}, err
+	}
+	sum := sha256.Sum256(ib)
+	id := Descriptor{
+		MediaType:   MediaTypeIndex,
+		Digest:      "sha256:" + hex.EncodeToString(sum[:]),
+		Size:        int64(len(ib)),
+		Annotations: map[string]string{AnnotationRefName: tag, AnnotationImageName: ref},
+	}
+	return ib, id, nil
+}
+
 func isIndex(mt string) bool { return mt == MediaTypeIndex || mt == mediaTypeDockerML }
 
 // writeLayouts splits BuildKit's export into one layout per arch plus an
@@ -173,14 +190,11 @@ func writeLayouts(export, stage string, p *pkg.Package, arches []string, format 
 		index.Manifests = append(index.Manifests, d)
 	}
 
-	ib, err := json.Marshal(index)
+	ib, id, err := indexBlob(index, p.Tag, p.Ref())
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(ib)
-	id := Descriptor{MediaType: MediaTypeIndex, Digest: "sha256:" + hex.EncodeToString(sum[:]), Size: int64(len(ib))}
 	res.Digest = id.Digest
-	id.Annotations = map[string]string{AnnotationRefName: p.Tag, AnnotationImageName: p.Ref()}
 	if err := writeLayout(export, filepath.Join(stage, "index"), all, map[string][]byte{id.Digest: ib}, id); err != nil {
 		return nil, err
 	}

@@ -1,8 +1,6 @@
 package build
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -78,14 +76,11 @@ func Merge(out string, inputs []string) (*Result, error) {
 			res.Arches = append(res.Arches, a)
 		}
 	}
-	ib, err := json.Marshal(index)
+	ib, id, err := indexBlob(index, res.Tag, res.Ref)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(ib)
-	id := Descriptor{MediaType: MediaTypeIndex, Digest: "sha256:" + hex.EncodeToString(sum[:]), Size: int64(len(ib))}
 	res.Digest = id.Digest
-	id.Annotations = map[string]string{AnnotationRefName: res.Tag, AnnotationImageName: res.Ref}
 	if err := writeLayout(indexDir, indexDir, nil, map[string][]byte{id.Digest: ib}, id); err != nil {
 		return nil, err
 	}
