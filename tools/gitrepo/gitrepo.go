@@ -72,28 +72,41 @@ func (r *Repo) rel(path string) (string, error) {
 }
 
 // TreeHash returns the hash of path's tree in commit (usually HEAD), as
-// `git rev-parse <commit>:<path>` prints it.
+// `git rev-parse <commit>:<path>` prints it. It asks git once: ls-tree
+// gives the entry's type along with its hash.
 func (r *Repo) TreeHash(path, commit string) (string, error) {
 	rel, err := r.rel(path)
 	if err != nil {
 		return "", err
 	}
-	out, err := run(r.Top, "rev-parse", "--verify", "--quiet", commit+":"+rel)
-	if err != nil {
-		if rel == "" {
-			rel = "."
+	notCommitted := func() error {
+		shown := rel
+		if shown == "" {
+			shown = "."
 		}
-		return "", fmt.Errorf("%s is not committed in %s at %s: commit it first, or pass --hash", rel, r.Top, commit)
+		return fmt.Errorf("%s is not committed in %s at %s: commit it first, or pass --hash", shown, r.Top, commit)
 	}
-	hash := strings.TrimSpace(out)
-	typ, err := run(r.Top, "cat-file", "-t", hash)
+	if rel == "" {
+		out, err := run(r.Top, "rev-parse", "--verify", "--quiet", commit+"^{tree}")
+		if err != nil {
+			return "", notCommitted()
+		}
+		return strings.TrimSpace(out), nil
+	}
+	// "<mode> <type> <hash>\t<path>"
+	out, err := run(r.Top, "ls-tree", "--full-tree", commit, "--", rel)
 	if err != nil {
 		return "", err
 	}
-	if t := strings.TrimSpace(typ); t != "tree" {
-		return "", fmt.Errorf("%s is a %s in git, not a directory", path, t)
+	meta, _, found := strings.Cut(out, "\t")
+	fields := strings.Fields(meta)
+	if !found || len(fields) != 3 {
+		return "", notCommitted()
 	}
-	return hash, nil
+	if fields[1] != "tree" {
+		return "", fmt.Errorf("%s is a %s in git, not a directory", path, fields[1])
+	}
+	return fields[2], nil
 }
 
 // IsDirty reports whether path differs from commit: a tracked file changed,

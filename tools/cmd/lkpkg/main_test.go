@@ -318,3 +318,20 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestShowTagUncommittedPackage(t *testing.T) {
+	root := newRepo(t)
+	writeTree(t, root, map[string]string{"pkg/new/build.yml": "image: new\n", "pkg/new/Dockerfile": "FROM scratch\n"})
+	code, out, errOut := lkpkg(t, "show-tag", filepath.Join(root, "pkg/new"))
+	if code != 1 || out != "" || !strings.Contains(errOut, "pkg/new is not committed") || !strings.Contains(errOut, "--hash") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want the not-committed error naming the fix", code, out, errOut)
+	}
+	// The repository's root is a package too (linuxkit's top-level case).
+	writeTree(t, root, map[string]string{"build.yml": "image: top\n", "Dockerfile": "FROM scratch\n"})
+	git(t, root, "add", "-A")
+	git(t, root, "commit", "-q", "-m", "top")
+	code, out, errOut = lkpkg(t, "show-tag", root)
+	if want := "linuxkit/top:" + git(t, root, "rev-parse", "HEAD^{tree}"); code != 0 || strings.TrimSpace(out) != want {
+		t.Fatalf("top-level package: exit %d, %q (%s), want %s", code, out, errOut, want)
+	}
+}
