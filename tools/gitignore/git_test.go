@@ -2,12 +2,10 @@ package gitignore
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -15,46 +13,8 @@ import (
 	"testing"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/hash"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/internal/gittest"
 )
-
-func needGit(t testing.TB) {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not on PATH; differential test needs it")
-	}
-}
-
-// runGit runs git in dir with a hermetic configuration (no system/global
-// config, no global excludes file); exit status 1 is
-// returned, not fatal (check-ignore uses it for "nothing ignored").
-func runGit(t testing.TB, dir string, stdin []byte, args ...string) ([]byte, int) {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	home := t.TempDir()
-	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + home, "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_CONFIG_GLOBAL=" + os.DevNull, "LC_ALL=C"}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GIT_") && !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = env
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 1 {
-		return out, 1
-	}
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return out, 0
-}
 
 // fixture is a tree to create: files, empty dirs, and ignore files.
 type fixture struct {
@@ -122,7 +82,7 @@ func compareWithGit(t *testing.T, f fixture) {
 	t.Helper()
 	root := t.TempDir()
 	f.write(t, root)
-	runGit(t, root, nil, "init", "-q")
+	gittest.Run(t, root, nil, "init", "-q")
 	if f.exclude != "" {
 		if err := os.WriteFile(filepath.Join(root, ".git", "info", "exclude"), []byte(f.exclude), 0o644); err != nil {
 			t.Fatal(err)
@@ -138,7 +98,7 @@ func compareWithGit(t *testing.T, f fixture) {
 		in.WriteString(p)
 		in.WriteByte(0)
 	}
-	out, _ := runGit(t, root, in.Bytes(), "check-ignore", "--no-index", "--stdin", "-z")
+	out, _ := gittest.Run(t, root, in.Bytes(), "check-ignore", "--no-index", "--stdin", "-z")
 	gitIgnored := map[string]bool{}
 	for _, p := range strings.Split(string(out), "\x00") {
 		if p != "" {
@@ -150,7 +110,7 @@ func compareWithGit(t *testing.T, f fixture) {
 		if got := m.Match(p, isDir[p]); got != gitIgnored[p] {
 			bad++
 			if bad <= 10 {
-				v, _ := runGit(t, root, nil, "check-ignore", "--no-index", "-v", "-n", "--", p)
+				v, _ := gittest.Run(t, root, nil, "check-ignore", "--no-index", "-v", "-n", "--", p)
 				t.Errorf("Match(%q, dir=%v) = %v, git says %v (%s)", p, isDir[p], got, gitIgnored[p], strings.TrimSpace(string(v)))
 			}
 		}
@@ -166,10 +126,10 @@ func compareWithGit(t *testing.T, f fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runGit(t, root, nil, "add", "-A")
-	want, _ := runGit(t, root, nil, "write-tree")
+	gittest.Run(t, root, nil, "add", "-A")
+	want, _ := gittest.Run(t, root, nil, "write-tree")
 	if ours != strings.TrimSpace(string(want)) {
-		ls, _ := runGit(t, root, nil, "ls-files")
+		ls, _ := gittest.Run(t, root, nil, "ls-files")
 		t.Errorf("Dir with ignores = %s, git = %s; git added:\n%s", ours, want, ls)
 	}
 }
@@ -193,7 +153,7 @@ func dumpIgnores(f fixture) string {
 }
 
 func TestMatchesGitFixed(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	files := func(ignores map[string]string, paths ...string) map[string]string {
 		m := map[string]string{}
 		for _, p := range paths {
@@ -232,7 +192,7 @@ func TestMatchesGitFixed(t *testing.T) {
 
 // git does not read a .gitignore that is a symlink.
 func TestSymlinkedGitignore(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	root := t.TempDir()
 	fixture{files: map[string]string{"rules": "a\n", "a": "x", "sub/a": "x"},
 		links: map[string]string{"sub/.gitignore": "../rules"}}.write(t, root)
@@ -398,7 +358,7 @@ func escape(s string) string {
 }
 
 func TestMatchesGitRandom(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	n := 150
 	if testing.Short() {
 		n = 20

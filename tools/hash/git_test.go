@@ -5,51 +5,19 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/internal/gittest"
 )
-
-// needGit skips the test when git is not installed: the differential tests
-// compare against the real thing and have nothing to compare without it.
-func needGit(t testing.TB) {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not on PATH; differential test needs it")
-	}
-}
-
-// git runs git in dir with a hermetic configuration: no system or global
-// config and no global excludes file, which would change what git add sees.
-func git(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	home := t.TempDir()
-	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + home, "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_CONFIG_GLOBAL=" + os.DevNull, "LC_ALL=C"}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GIT_") && !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, stderr.String())
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // gitTree returns git's tree id for dir: git init, git add -A, git write-tree.
 func gitTree(t testing.TB, dir string) string {
 	t.Helper()
-	git(t, dir, "init", "-q")
-	git(t, dir, "add", "-A")
-	id := git(t, dir, "write-tree")
+	gittest.Git(t, dir, "init", "-q")
+	gittest.Git(t, dir, "add", "-A")
+	id := gittest.Git(t, dir, "write-tree")
 	if err := os.RemoveAll(filepath.Join(dir, ".git")); err != nil {
 		t.Fatal(err)
 	}
@@ -133,14 +101,14 @@ func checkSpec(t *testing.T, s spec) {
 }
 
 func lsTree(t testing.TB, root string) string {
-	git(t, root, "init", "-q")
-	git(t, root, "add", "-A")
+	gittest.Git(t, root, "init", "-q")
+	gittest.Git(t, root, "add", "-A")
 	defer os.RemoveAll(filepath.Join(root, ".git"))
-	return git(t, root, "ls-files", "-s")
+	return gittest.Git(t, root, "ls-files", "-s")
 }
 
 func TestDirMatchesGit(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	big := strings.Repeat("large file content 0123456789\n", 200_000) // ~6 MB
 	cases := map[string]spec{
 		"empty":  {},
@@ -239,7 +207,7 @@ func randSpec(seed uint64) spec {
 }
 
 func TestDirRandomMatchesGit(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	n := 40
 	if testing.Short() {
 		n = 8
@@ -252,30 +220,29 @@ func TestDirRandomMatchesGit(t *testing.T) {
 // TestDirCommittedSubtree checks the package use case: the id of a
 // subdirectory in a commit (git rev-parse HEAD:pkg) equals Dir(pkg).
 func TestDirCommittedSubtree(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	root := t.TempDir()
 	spec{files: map[string]string{"README": "top", "pkg/build.yml": "image: x\n", "pkg/Dockerfile": "FROM scratch\n",
 		"pkg/bin/run.sh": "#!/bin/sh\n"}, modes: map[string]os.FileMode{"pkg/bin/run.sh": 0o755},
 		links: map[string]string{"pkg/link": "Dockerfile"}}.write(t, root)
 	ours, err := Dir(filepath.Join(root, "pkg"))
 	must(t, err)
-	git(t, root, "init", "-q")
-	git(t, root, "add", "-A")
-	git(t, root, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "maintenance.auto=false", "-c", "gc.auto=0", "commit", "-q", "-m", "x")
-	if want := git(t, root, "rev-parse", "HEAD:pkg"); ours != want {
+	gittest.Git(t, root, "init", "-q")
+	gittest.Commit(t, root, "x")
+	if want := gittest.Git(t, root, "rev-parse", "HEAD:pkg"); ours != want {
 		t.Errorf("Dir(pkg) = %s, git rev-parse HEAD:pkg = %s", ours, want)
 	}
 }
 
 // TestHashObject checks single blobs against git hash-object.
 func TestHashObject(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	dir := t.TempDir()
 	for i, size := range []int{0, 1, 100, bufSize - 1, bufSize, bufSize + 1, 3*bufSize + 17} {
 		b := bytes.Repeat([]byte{byte(i)}, size)
 		p := filepath.Join(dir, fmt.Sprint(i))
 		must(t, os.WriteFile(p, b, 0o644))
-		want := git(t, dir, "hash-object", "--no-filters", p)
+		want := gittest.Git(t, dir, "hash-object", "--no-filters", p)
 		if got, err := Blob(bytes.NewReader(b), int64(size)); err != nil || got != want {
 			t.Errorf("size %d: %s, %v; git %s", size, got, err, want)
 		}
@@ -283,7 +250,7 @@ func TestHashObject(t *testing.T) {
 }
 
 func TestDirFollowSymlinks(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	// A source package, and a Bazel-like sandbox where every file is a
 	// symlink to it (some directories too).
 	src := t.TempDir()
@@ -330,7 +297,7 @@ func TestDirFollowErrors(t *testing.T) {
 // The package's own symlinks are relative; in a sandbox they are reached
 // through Bazel's absolute links and must still hash as symlinks, as in git.
 func TestDirFollowKeepsPackageSymlinks(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	src := t.TempDir()
 	spec{files: map[string]string{"build.yml": "x", "etc/rcS": "#!/bin/sh"}}.write(t, src)
 	must(t, os.Symlink("rcS", filepath.Join(src, "etc", "default")))

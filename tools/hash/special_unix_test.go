@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/internal/gittest"
 )
 
 // git add ignores FIFOs and sockets; Dir must neither hash nor block on them.
 func TestDirSkipsFIFOAndSocket(t *testing.T) {
-	needGit(t)
+	gittest.Need(t)
 	root := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(root, "a"), []byte("a"), 0o644))
 	must(t, syscall.Mkfifo(filepath.Join(root, "fifo"), 0o644))
