@@ -184,8 +184,14 @@ func pathspec(rel string) string {
 	return rel
 }
 
+// run runs git in dir. Every path given to git is a literal pathspec: a
+// package named a* or [ab] is that directory, not a pattern that takes in
+// its siblings' changes. The caller's other pathspec settings go, since git
+// refuses to combine them with literal ones (and icase would match PKG for
+// pkg).
 func run(dir string, args ...string) (string, error) {
 	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = append(withoutPathspecSettings(os.Environ()), "GIT_LITERAL_PATHSPECS=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -196,6 +202,19 @@ func run(dir string, args ...string) (string, error) {
 		return string(out), err
 	}
 	return string(out), nil
+}
+
+func withoutPathspecSettings(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 type gitError struct {
