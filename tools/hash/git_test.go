@@ -390,3 +390,25 @@ func TestDirErrors(t *testing.T) {
 		}
 	}
 }
+
+// Names that are not UTF-8 are plain bytes to git: a package holding them
+// hashes to git rev-parse HEAD:<dir>, the directory's own name included.
+func TestDirNonUTF8Names(t *testing.T) {
+	gittest.Need(t)
+	root := t.TempDir()
+	s := spec{files: map[string]string{"pkg\xff/build.yml": "x", "pkg\xff/\xff": "ff", "pkg\xff/d\xfe/f\x80": "80",
+		"pkg\xff/\xc3": "cut utf-8", "pkg\xff/\xc3\xa9": "utf-8"}}
+	if err := os.Mkdir(filepath.Join(root, "\xff"), 0o755); err != nil {
+		t.Skipf("file system refuses a name that is not UTF-8: %v", err)
+	}
+	s.write(t, root)
+	gittest.Git(t, root, "init", "-q")
+	gittest.Commit(t, root, "x")
+	want := gittest.Git(t, root, "rev-parse", "HEAD:pkg\xff")
+	if got, err := Dir(filepath.Join(root, "pkg\xff")); err != nil || got != want {
+		t.Errorf("Dir = %s, %v; git rev-parse HEAD:pkg\\xff = %s", got, err, want)
+	}
+	if got, err := Dir(filepath.Join(root, "pkg\xff"), WithFollowSymlinks()); err != nil || got != want {
+		t.Errorf("Dir(follow) = %s, %v; git = %s", got, err, want)
+	}
+}
