@@ -135,25 +135,41 @@ func (r *Repo) IsDirty(path, commit string) (bool, error) {
 	return strings.TrimSpace(out) != "", nil
 }
 
-// ContentHash returns the hex sha256 of the contents of path's tracked and
-// untracked, not ignored, regular files in ls-files order. linuxkit appends
-// its first 7 digits to a dirty package's hash so that two different dirty
-// states get two different tags.
-func (r *Repo) ContentHash(path string) (string, error) {
+// ContentHash returns the hex sha256 of the contents of the tracked, then
+// untracked not ignored, regular files of each path in turn, in ls-files
+// order. linuxkit appends its first 7 digits to a dirty package's hash so
+// that two different dirty states get two different tags.
+//
+// For one path this is linuxkit's git.contentHash (pkglib/git.go), which
+// its NewFromConfig (pkglib/pkglib.go) calls with the hash path only.
+// linuxkit neither checks nor hashes extra sources there, so an edit in one
+// left the tag unchanged; callers here pass the hash path followed by the
+// extra sources in build.yml order, one stream: with no extra sources the
+// suffix is linuxkit's, byte for byte.
+func (r *Repo) ContentHash(paths ...string) (string, error) {
+	h := sha256.New()
+	for _, path := range paths {
+		if err := r.hashContents(h, path); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)), nil
+}
+
+func (r *Repo) hashContents(h io.Writer, path string) error {
 	rel, err := r.rel(path)
 	if err != nil {
-		return "", err
+		return err
 	}
 	spec := pathspec(rel)
 	tracked, err := run(r.Top, "ls-files", "-z", "--", spec)
 	if err != nil {
-		return "", err
+		return err
 	}
 	untracked, err := run(r.Top, "ls-files", "-z", "--exclude-standard", "--others", "--", spec)
 	if err != nil {
-		return "", err
+		return err
 	}
-	h := sha256.New()
 	for _, name := range strings.Split(tracked+untracked, "\x00") {
 		if name == "" {
 			continue
@@ -166,15 +182,15 @@ func (r *Repo) ContentHash(path string) (string, error) {
 		}
 		f, err := os.Open(file)
 		if err != nil {
-			return "", err
+			return err
 		}
 		_, err = io.Copy(h, f)
 		f.Close()
 		if err != nil {
-			return "", fmt.Errorf("hashing %s: %w", file, err)
+			return fmt.Errorf("hashing %s: %w", file, err)
 		}
 	}
-	return fmt.Sprintf("%x", h.Sum(nil)), nil
+	return nil
 }
 
 func pathspec(rel string) string {

@@ -204,3 +204,22 @@ func TestNonUTF8Names(t *testing.T) {
 		})
 	}
 }
+
+// The dirty suffix of a package with extra sources covers their files too,
+// after the package's own, in the order given.
+func TestContentHashOverSeveralDirs(t *testing.T) {
+	r := newRepo(t, map[string]string{"pkg/build.yml": "image: p\n", "shared/lib.sh": "lib\n", "more/x": "x\n"})
+	pkg, shared, more := filepath.Join(r.Top, "pkg"), filepath.Join(r.Top, "shared"), filepath.Join(r.Top, "more")
+	one, err := r.ContentHash(pkg)
+	if err != nil || one != contentHash(t, r.Top, "pkg") {
+		t.Fatalf("ContentHash(pkg) = %s, %v; want %s", one, err, contentHash(t, r.Top, "pkg"))
+	}
+	all, err := r.ContentHash(pkg, shared, more)
+	if want := contentHash(t, r.Top, "pkg", "shared", "more"); err != nil || all != want {
+		t.Fatalf("ContentHash(pkg, shared, more) = %s, %v; want %s", all, err, want)
+	}
+	write(t, r.Top, map[string]string{"more/untracked": "u\n"})
+	if got, err := r.ContentHash(pkg, shared, more); err != nil || got == all {
+		t.Errorf("an untracked file in the last dir did not change the hash: %s, %v", got, err)
+	}
+}

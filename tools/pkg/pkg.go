@@ -179,11 +179,30 @@ func (o Options) hash(dir string, s *spec.Spec, m *Manifest) (string, bool, erro
 		}
 	}
 
+	// The extra sources are hashed into the tag, so they are checked and
+	// hashed for the dirty suffix as the package is: otherwise an edit in
+	// one would be built and pushed under the committed hash.
+	extraPaths := make([]string, len(s.ExtraSources))
+	for i, src := range s.ExtraSources {
+		extraPaths[i] = src.Src
+		if !filepath.IsAbs(src.Src) {
+			extraPaths[i] = filepath.Join(dir, src.Src)
+		}
+	}
+
 	dirty := o.ForceDirty
 	if repo != nil {
 		d, err := repo.IsDirty(hashPath, commit)
 		if err != nil {
 			return "", false, err
+		}
+		for i, path := range extraPaths {
+			if d {
+				break
+			}
+			if d, err = repo.IsDirty(path, commit); err != nil {
+				return "", false, fmt.Errorf("%s: extra-sources %s: %w", s.File, s.ExtraSources[i].Src, err)
+			}
 		}
 		dirty = dirty || d
 	}
@@ -205,20 +224,18 @@ func (o Options) hash(dir string, s *spec.Spec, m *Manifest) (string, bool, erro
 		return "", false, err
 	}
 	var extra []string
-	for _, src := range s.ExtraSources {
-		path := src.Src
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
-		}
+	for i, path := range extraPaths {
 		h, err := treeHash(path)
 		if err != nil {
-			return "", false, fmt.Errorf("%s: extra-sources %s: %w", s.File, src.Src, err)
+			return "", false, fmt.Errorf("%s: extra-sources %s: %w", s.File, s.ExtraSources[i].Src, err)
 		}
 		extra = append(extra, h)
 	}
 	h := hash.Combine(tree, extra...)
 	if dirty && repo != nil {
-		content, err := repo.ContentHash(hashPath)
+		// linuxkit's suffix (see gitrepo.Repo.ContentHash), over the
+		// extra sources' files too, after the package's.
+		content, err := repo.ContentHash(append([]string{hashPath}, extraPaths...)...)
 		if err != nil {
 			return "", false, err
 		}
