@@ -137,26 +137,29 @@ func (r *Repo) IsDirty(path, commit string) (bool, error) {
 
 // ContentHash returns the hex sha256 of the contents of the tracked, then
 // untracked not ignored, regular files of each path in turn, in ls-files
-// order. linuxkit appends its first 7 digits to a dirty package's hash so
-// that two different dirty states get two different tags.
+// order (see WriteContents). linuxkit appends its first 7 digits to a dirty
+// package's hash so that two different dirty states get two different tags.
 //
 // For one path this is linuxkit's git.contentHash (pkglib/git.go), which
 // its NewFromConfig (pkglib/pkglib.go) calls with the hash path only.
 // linuxkit neither checks nor hashes extra sources there, so an edit in one
-// left the tag unchanged; callers here pass the hash path followed by the
+// left the tag unchanged; package pkg hashes the hash path followed by the
 // extra sources in build.yml order, one stream: with no extra sources the
 // suffix is linuxkit's, byte for byte.
 func (r *Repo) ContentHash(paths ...string) (string, error) {
 	h := sha256.New()
 	for _, path := range paths {
-		if err := r.hashContents(h, path); err != nil {
+		if err := r.WriteContents(h, path); err != nil {
 			return "", err
 		}
 	}
 	return fmt.Sprintf("%x", h.Sum(nil)), nil
 }
 
-func (r *Repo) hashContents(h io.Writer, path string) error {
+// WriteContents writes to w the contents of path's tracked, then untracked
+// not ignored, regular files in ls-files order, skipping deleted files and
+// symlinks as linuxkit does: the input of the dirty suffix.
+func (r *Repo) WriteContents(w io.Writer, path string) error {
 	rel, err := r.rel(path)
 	if err != nil {
 		return err
@@ -184,7 +187,7 @@ func (r *Repo) hashContents(h io.Writer, path string) error {
 		if err != nil {
 			return err
 		}
-		_, err = io.Copy(h, f)
+		_, err = io.Copy(w, f)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("hashing %s: %w", file, err)

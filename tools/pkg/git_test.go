@@ -38,9 +38,9 @@ func committedHash(t *testing.T, root string) string {
 	return fmt.Sprintf("%x", sha1.Sum([]byte(trees)))
 }
 
-// dirtySuffix is sha256 over the contents of the files git lists in each
+// wantSuffix is sha256 over the contents of the files git lists in each
 // dir (tracked, then untracked not ignored), first 7 hex digits.
-func dirtySuffix(t *testing.T, root string, dirs ...string) string {
+func wantSuffix(t *testing.T, root string, dirs ...string) string {
 	t.Helper()
 	h := sha256.New()
 	for _, d := range dirs {
@@ -88,7 +88,7 @@ func TestExtraSourceDirty(t *testing.T) {
 	// A tracked file of the extra source edited.
 	writeFile(t, filepath.Join(root, "shared/lib.sh"), "echo unreviewed\n")
 	p := load()
-	want := clean + dirtySuffix(t, root, "pkg", "shared")
+	want := clean + wantSuffix(t, root, "pkg", "shared")
 	if !p.Dirty || p.Hash != want {
 		t.Fatalf("edited extra source: hash %s dirty %v, want %s dirty", p.Hash, p.Dirty, want)
 	}
@@ -109,7 +109,7 @@ func TestExtraSourceDirty(t *testing.T) {
 	gittest.Git(t, root, "checkout", "--", "shared")
 	writeFile(t, filepath.Join(root, "shared/sub/new"), "new\n")
 	p = load()
-	if want := clean + dirtySuffix(t, root, "pkg", "shared"); !p.Dirty || p.Hash != want {
+	if want := clean + wantSuffix(t, root, "pkg", "shared"); !p.Dirty || p.Hash != want {
 		t.Errorf("untracked file in extra source: hash %s dirty %v, want %s dirty", p.Hash, p.Dirty, want)
 	}
 }
@@ -127,7 +127,7 @@ func TestDirtySuffixWithoutExtraSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := gittest.Git(t, root, "rev-parse", "HEAD:plain") + dirtySuffix(t, root, "plain")
+	want := gittest.Git(t, root, "rev-parse", "HEAD:plain") + wantSuffix(t, root, "plain")
 	if !p.Dirty || p.Hash != want {
 		t.Errorf("hash %s dirty %v, want %s dirty", p.Hash, p.Dirty, want)
 	}
@@ -159,5 +159,49 @@ func TestNonUTF8PackageHash(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "\xff"), "edited\n")
 	if p, err := Load(dir, Options{}); err != nil || !p.Dirty || !strings.HasPrefix(p.Hash, want+"-dirty-") {
 		t.Errorf("edited \\xff: %v, %v; want %s-dirty-...", p, err, want)
+	}
+}
+
+// An extra source in another work tree (a sibling checkout) is hashed and
+// checked in that tree, as linuxkit opens one per source; one outside any
+// work tree is an error that says so.
+func TestExtraSourceInAnotherWorkTree(t *testing.T) {
+	gittest.Need(t)
+	base := t.TempDir()
+	pkgRepo, libRepo := filepath.Join(base, "app"), filepath.Join(base, "lib")
+	for _, r := range []string{pkgRepo, libRepo} {
+		if err := os.Mkdir(r, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		gittest.Git(t, r, "init", "-q")
+	}
+	writeFile(t, filepath.Join(pkgRepo, "pkg/build.yml"), "image: foo\nextra-sources:\n  - ../../lib/shared:/shared\n")
+	writeFile(t, filepath.Join(pkgRepo, "pkg/Dockerfile"), "FROM scratch\n")
+	writeFile(t, filepath.Join(libRepo, "shared/lib.sh"), "echo lib\n")
+	gittest.Commit(t, pkgRepo, "package")
+	gittest.Commit(t, libRepo, "library")
+	dir := filepath.Join(pkgRepo, "pkg")
+
+	trees := gittest.Git(t, pkgRepo, "rev-parse", "HEAD:pkg") + gittest.Git(t, libRepo, "rev-parse", "HEAD:shared")
+	clean := fmt.Sprintf("%x", sha1.Sum([]byte(trees)))
+	if p, err := Load(dir, Options{}); err != nil || p.Hash != clean || p.Dirty {
+		t.Fatalf("committed: %v, %v; want hash %s clean", p, err, clean)
+	}
+	writeFile(t, filepath.Join(libRepo, "shared/lib.sh"), "echo unreviewed\n")
+	if p, err := Load(dir, Options{}); err != nil || !p.Dirty || !strings.HasPrefix(p.Hash, clean+"-dirty-") {
+		t.Fatalf("edited in the other work tree: %v, %v; want %s-dirty-...", p, err, clean)
+	}
+
+	// Outside any work tree.
+	outside := filepath.Join(t.TempDir(), "shared")
+	writeFile(t, filepath.Join(outside, "lib.sh"), "echo lib\n")
+	rel, err := filepath.Rel(dir, outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "build.yml"), "image: foo\nextra-sources:\n  - "+rel+":/shared\n")
+	_, err = Load(dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "extra-sources "+rel) || !strings.Contains(err.Error(), "not in a git work tree") {
+		t.Errorf("extra source outside git: %v; want an error naming extra-sources %s and saying it is not in a git work tree", err, rel)
 	}
 }

@@ -190,19 +190,16 @@ func (o Options) hash(dir string, s *spec.Spec, m *Manifest) (string, bool, erro
 		}
 	}
 
+	var srcs []gitSource
 	dirty := o.ForceDirty
 	if repo != nil {
-		d, err := repo.IsDirty(hashPath, commit)
-		if err != nil {
+		var err error
+		if srcs, err = gitSources(repo, hashPath, s, extraPaths); err != nil {
 			return "", false, err
 		}
-		for i, path := range extraPaths {
-			if d {
-				break
-			}
-			if d, err = repo.IsDirty(path, commit); err != nil {
-				return "", false, fmt.Errorf("%s: extra-sources %s: %w", s.File, s.ExtraSources[i].Src, err)
-			}
+		d, err := anyDirty(srcs, commit)
+		if err != nil {
+			return "", false, err
 		}
 		dirty = dirty || d
 	}
@@ -213,33 +210,40 @@ func (o Options) hash(dir string, s *spec.Spec, m *Manifest) (string, bool, erro
 		return o.Hash, dirty, nil
 	}
 
-	treeHash := func(path string) (string, error) {
-		if repo != nil {
-			return repo.TreeHash(path, commit)
-		}
-		return hashFiles(path, o.Hermetic)
-	}
-	tree, err := treeHash(hashPath)
-	if err != nil {
-		return "", false, err
-	}
+	var tree string
 	var extra []string
-	for i, path := range extraPaths {
-		h, err := treeHash(path)
-		if err != nil {
-			return "", false, fmt.Errorf("%s: extra-sources %s: %w", s.File, s.ExtraSources[i].Src, err)
+	if repo != nil {
+		for i, g := range srcs {
+			h, err := g.repo.TreeHash(g.path, commit)
+			if err != nil {
+				return "", false, g.wrap(err)
+			}
+			if i == 0 {
+				tree = h
+			} else {
+				extra = append(extra, h)
+			}
 		}
-		extra = append(extra, h)
+	} else {
+		var err error
+		if tree, err = hashFiles(hashPath, o.Hermetic); err != nil {
+			return "", false, err
+		}
+		for i, path := range extraPaths {
+			h, err := hashFiles(path, o.Hermetic)
+			if err != nil {
+				return "", false, fmt.Errorf("%s: extra-sources %s: %w", s.File, s.ExtraSources[i].Src, err)
+			}
+			extra = append(extra, h)
+		}
 	}
 	h := hash.Combine(tree, extra...)
 	if dirty && repo != nil {
-		// linuxkit's suffix (see gitrepo.Repo.ContentHash), over the
-		// extra sources' files too, after the package's.
-		content, err := repo.ContentHash(append([]string{hashPath}, extraPaths...)...)
+		suffix, err := dirtySuffix(srcs)
 		if err != nil {
 			return "", false, err
 		}
-		h += "-dirty-" + content[:7]
+		h += suffix
 	}
 	return h, dirty, nil
 }
