@@ -1,37 +1,32 @@
-"""Module extension of rules_linuxkit: the BuildKit endpoint and defaults.
+"""Module extension of rules_linuxkit.
 
-```starlark
-linuxkit = use_extension("@rules_linuxkit//rules:extensions.bzl", "linuxkit")
-linuxkit.buildkit(host = "tcp://buildkit.example:1234")
-```
-
-Only the root module's tag counts; with none, actions use the local daemon in
-`/var/cache/rules_linuxkit/share/buildkit` (start it with
-`RULES_LINUXKIT_BUILDKIT_DIR=/var/cache/rules_linuxkit/share/buildkit lkpkg builder start`).
+The BuildKit daemon is not configured here: its address would then be part of every
+image action's key, and machines using different daemons would share no cache entries.
+Each machine that runs image actions names its daemon itself (see docs/rules.md,
+"BuildKit: where actions find it"): `$BUILDKIT_HOST` in its environment,
+`~/.config/rules_linuxkit/buildkit.json` or `/etc/rules_linuxkit/buildkit.json`, else the
+local daemon in `~/.cache/rules_linuxkit/buildkit` (`bazel run @rules_linuxkit//:buildkitd`).
 """
 
-load("//rules/private:config_repo.bzl", "DEFAULT_LOCAL_BUILDKIT_DIR", "linuxkit_config_repo")
-
 _buildkit = tag_class(
-    doc = "Where Bazel actions find BuildKit by default.",
+    doc = "Removed: name the daemon on the machines that run the actions (see above).",
     attrs = {
-        "host": attr.string(doc = "BuildKit address, unix:///path or tcp://host:port. Overridden by --@rules_linuxkit//rules:buildkit_host and --action_env=BUILDKIT_HOST."),
-        "local_dir": attr.string(doc = "Directory of the local daemon, used when no address is configured anywhere.", default = DEFAULT_LOCAL_BUILDKIT_DIR),
+        "host": attr.string(),
+        "local_dir": attr.string(),
     },
 )
 
 def _linuxkit_impl(mctx):
-    host = ""
-    local_dir = DEFAULT_LOCAL_BUILDKIT_DIR
     for mod in mctx.modules:
         if mod.tags.buildkit:
-            t = mod.tags.buildkit[-1]
-            host, local_dir = t.host, t.local_dir
-            break  # the root module comes first, then its dependencies
-    linuxkit_config_repo(name = "rules_linuxkit_config", buildkit_host = host, local_buildkit_dir = local_dir)
+            fail(("module %s: linuxkit.buildkit(...) is no longer supported: a BuildKit address in the " +
+                  "build configuration enters every image action's key. Remove it and put " +
+                  "{\"address\": \"<host>\"} in /etc/rules_linuxkit/buildkit.json (or " +
+                  "~/.config/rules_linuxkit/buildkit.json, or $BUILDKIT_HOST) on the machines " +
+                  "that run the actions.") % mod.name)
 
 linuxkit = module_extension(
     implementation = _linuxkit_impl,
     tag_classes = {"buildkit": _buildkit},
-    doc = "Creates @rules_linuxkit_config with the BuildKit endpoint defaults.",
+    doc = "rules_linuxkit's module extension (reserved for toolchain options).",
 )

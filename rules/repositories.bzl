@@ -12,21 +12,17 @@ rules_go and gazelle (and the Go modules of rules_linuxkit's go.mod, see its dep
 declared as in rules_linuxkit's own WORKSPACE.
 """
 
-load("//rules/private:config_repo.bzl", "DEFAULT_LOCAL_BUILDKIT_DIR", "linuxkit_config_repo")
+def rules_linuxkit_dependencies(**kwargs):
+    """Declares the repositories rules_linuxkit needs beyond rules_go's and gazelle's: none today.
 
-def rules_linuxkit_dependencies(buildkit_host = "", local_buildkit_dir = DEFAULT_LOCAL_BUILDKIT_DIR):
-    """Declares the repositories rules_linuxkit needs: @rules_linuxkit_config.
+    The BuildKit address is not configured in the workspace (it would enter every image
+    action's key); see docs/rules.md for where each machine names its daemon.
 
     Args:
-      buildkit_host: default BuildKit address (as the module extension's `buildkit.host`).
-      local_buildkit_dir: directory of the local daemon (as `buildkit.local_dir`).
+      **kwargs: none are accepted; `buildkit_host` and `local_buildkit_dir` were removed.
     """
-    if not native.existing_rule("rules_linuxkit_config"):
-        linuxkit_config_repo(
-            name = "rules_linuxkit_config",
-            buildkit_host = buildkit_host,
-            local_buildkit_dir = local_buildkit_dir,
-        )
+    if kwargs:
+        fail("rules_linuxkit_dependencies(%s): these arguments were removed; name the BuildKit daemon in /etc/rules_linuxkit/buildkit.json or $BUILDKIT_HOST on the machines that run the actions (docs/rules.md)" % ", ".join(sorted(kwargs.keys())))
 
 # buildifier: disable=unnamed-macro
 def rules_linuxkit_register_toolchains():

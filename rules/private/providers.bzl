@@ -40,8 +40,3 @@ LkpkgInfo = provider(
         "runfiles": "runfiles of the binary.",
     },
 )
-
-BuildkitHostInfo = provider(
-    doc = "The value of the `buildkit_host` build setting.",
-    fields = {"host": "string: BuildKit address (unix:// or tcp://), or empty."},
-)

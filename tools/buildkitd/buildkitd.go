@@ -4,10 +4,10 @@
 // reused by later builds.
 //
 // Address resolution (Resolve): an explicit address (--builder-addr), then
-// BUILDKIT_HOST, then the local daemon. Only the CLI starts the local daemon
+// BUILDKIT_HOST, then the machine config file, then the local daemon. Only the CLI starts the local daemon
 // (Ensure); Bazel actions must never start a daemon that outlives them, so
-// they pass an address or find an already running local daemon (Connect
-// mode), and fail with a message naming `lkpkg builder start` otherwise.
+// they find an address where they execute or an already running local
+// daemon (Connect mode), and fail with a message naming `lkpkg builder start` otherwise.
 //
 // The local daemon's directory (Dir) holds:
 //
@@ -59,7 +59,13 @@ func DefaultDir() (string, error) {
 	}
 	c, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("no cache directory for the local BuildKit daemon (set %s or XDG_CACHE_HOME): %w", EnvDir, err)
+		// Bazel actions run without $HOME: the same daemon as the user's
+		// CLI is under the home directory the password database names.
+		h := passwdHome()
+		if h == "" {
+			return "", fmt.Errorf("no cache directory for the local BuildKit daemon (set %s or XDG_CACHE_HOME): %w", EnvDir, err)
+		}
+		c = filepath.Join(h, ".cache")
 	}
 	return filepath.Join(c, "rules_linuxkit", "buildkit"), nil
 }

@@ -24,7 +24,7 @@ func TestResolvePrecedence(t *testing.T) {
 }
 
 func TestResolveConnectDoesNotStart(t *testing.T) {
-	t.Setenv(EnvHost, "")
+	machineDirs(t)
 	dir := t.TempDir()
 	t.Setenv(EnvDir, dir)
 	_, err := Resolve(context.Background(), "", TLS{}, Connect)

@@ -75,24 +75,48 @@ type Target struct {
 	Local *Local
 	// Opts are the client options (TLS).
 	Opts []client.ClientOpt
+	// Source says where Address came from, for messages: "--builder-addr",
+	// "$BUILDKIT_HOST", a machine config file, or "the local daemon".
+	Source string
 }
 
-// Resolve picks the daemon: addr (--builder-addr) if set, else
-// $BUILDKIT_HOST, else the local daemon in DefaultDir() (or $RULES_LINUXKIT_BUILDKIT_DIR),
-// started on demand in Start mode.
+// Resolve picks the daemon. This is the one place that decides it, for the
+// CLI and for Bazel actions alike; first match wins:
+//
+//  1. addr (the CLI's --builder-addr; Bazel actions never pass one)
+//  2. $BUILDKIT_HOST in the environment lkpkg runs in
+//  3. the machine config file (MachineConfigFiles)
+//  4. the local daemon in DefaultDir(), started on demand in Start mode
+//
+// Nothing Bazel puts in an action key (arguments, action environment,
+// build settings) takes part: where BuildKit runs is resolved on the
+// machine that executes the action.
 func Resolve(ctx context.Context, addr string, tls TLS, mode Mode) (*Target, error) {
+	source := "--builder-addr"
 	if addr == "" {
-		addr = os.Getenv(EnvHost)
+		addr, source = os.Getenv(EnvHost), "$"+EnvHost
+	}
+	if addr == "" {
+		mc, err := LoadMachineConfig()
+		if err != nil {
+			return nil, err
+		}
+		if mc != nil {
+			addr, source = mc.Address, mc.File
+			if !tls.Enabled() {
+				tls = mc.tls()
+			}
+		}
 	}
 	if addr != "" {
-		if !strings.HasPrefix(addr, "unix://") && !strings.HasPrefix(addr, "tcp://") {
-			return nil, fmt.Errorf("builder address %q: use unix:///path/to/socket or tcp://host:port", addr)
+		if err := checkAddress(addr); err != nil {
+			return nil, fmt.Errorf("builder address from %s: %w", source, err)
 		}
 		opts, err := tls.ClientOpts(addr)
 		if err != nil {
 			return nil, err
 		}
-		return &Target{Address: addr, Opts: opts}, nil
+		return &Target{Address: addr, Opts: opts, Source: source}, nil
 	}
 	if tls.Enabled() {
 		return nil, fmt.Errorf("TLS files were given without --builder-addr or %s", EnvHost)
@@ -104,14 +128,23 @@ func Resolve(ctx context.Context, addr string, tls TLS, mode Mode) (*Target, err
 	switch mode {
 	case Connect:
 		if !l.Running(ctx) {
-			return nil, fmt.Errorf("no BuildKit daemon: none is configured (--builder-addr, %s) and the local one (%s) does not run; start it outside the build with `lkpkg builder start`", EnvHost, l.Address())
+			return nil, fmt.Errorf("no BuildKit daemon: looked for --builder-addr, $%s, %s, then the local daemon at %s, which does not run; start it, outside the build, with `lkpkg builder start` (or `bazel run @rules_linuxkit//:buildkitd`), or name a daemon in one of those files",
+				EnvHost, strings.Join(MachineConfigFiles(), " and "), l.Address())
 		}
 	default:
 		if _, err := l.Ensure(ctx); err != nil {
 			return nil, err
 		}
 	}
-	return &Target{Address: l.Address(), Local: l}, nil
+	return &Target{Address: l.Address(), Local: l, Source: "the local daemon"}, nil
+}
+
+// checkAddress accepts the address forms BuildKit's client dials.
+func checkAddress(addr string) error {
+	if !strings.HasPrefix(addr, "unix://") && !strings.HasPrefix(addr, "tcp://") {
+		return fmt.Errorf("%q: use unix:///path/to/socket or tcp://host:port", addr)
+	}
+	return nil
 }
 
 // Client connects to the target.

@@ -293,7 +293,11 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		if o.Format != build.FormatTar {
 			built[p.Ref()] = filepath.Join(o.OutputDir, res.Layout)
 		}
-		fmt.Fprintf(stdout, "%s %s %s\n", res.Ref, res.Digest, o.OutputDir)
+		// Bazel actions (--hermetic) read result.json; a line on their
+		// stdout would only be echoed by Bazel after every build.
+		if !hermetic {
+			fmt.Fprintf(stdout, "%s %s %s\n", res.Ref, res.Digest, o.OutputDir)
+		}
 		if po, ok := pushOpts[p]; ok {
 			if err := pushOutput(ctx, p, o.OutputDir, false, po, stdout); err != nil {
 				return fmt.Errorf("%s: built, but pushing failed: %w", p.Ref(), err)

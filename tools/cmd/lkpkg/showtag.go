@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 )
@@ -10,7 +12,7 @@ import (
 var showTagCommand = command{
 	name:    "show-tag",
 	summary: "print each package's org/image:tag, as `linuxkit pkg show-tag` does",
-	usage:   "[--canonical] [--org ORG] [--hash H] DIR...",
+	usage:   "[--canonical] [--org ORG] [--hash H] [--output FILE] DIR...",
 }
 
 func init() { showTagCommand.run = runShowTag }
@@ -20,6 +22,7 @@ func runShowTag(args []string, stdout, stderr io.Writer) error {
 	var flags pkgFlags
 	flags.register(fs)
 	canonical := fs.Bool("canonical", false, "print the canonical name, e.g. docker.io/linuxkit/foo:1234")
+	output := fs.String("output", "", "write the tags to FILE instead of standard output (what Bazel's tag action does)")
 	dirs, err := parseDirs(fs, args)
 	if err != nil {
 		return err
@@ -39,8 +42,13 @@ func runShowTag(args []string, stdout, stderr io.Writer) error {
 		}
 		refs = append(refs, ref)
 	}
+	var out strings.Builder
 	for _, ref := range refs {
-		fmt.Fprintln(stdout, ref)
+		fmt.Fprintln(&out, ref)
 	}
-	return nil
+	if *output != "" {
+		return os.WriteFile(*output, []byte(out.String()), 0o644)
+	}
+	_, err = io.WriteString(stdout, out.String())
+	return err
 }
