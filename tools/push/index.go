@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,24 +18,108 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
-// readIndex returns the index under tag, or nil if there is none.
-func (s *session) readIndex(ctx context.Context, tag name.Tag) (*v1.IndexManifest, *v1.Descriptor, error) {
-	d, err := s.puller.Get(ctx, tag)
+// errNotIndex marks a tag that holds something other than an index.
+var errNotIndex = errors.New("not an index")
+
+// remoteIndex is an index as the registry has it.
+type remoteIndex struct {
+	desc v1.Descriptor
+	m    *v1.IndexManifest
+	// entries are m.Manifests as the registry has them, byte for byte;
+	// top holds the index's other fields (annotations, subject...).
+	entries []json.RawMessage
+	top     map[string]json.RawMessage
+}
+
+// manifests returns the index's entries (none for a nil index).
+func (ri *remoteIndex) manifests() []v1.Descriptor {
+	if ri == nil {
+		return nil
+	}
+	return ri.m.Manifests
+}
+
+// readIndex returns the index under ref, or nil if there is none.
+func (s *session) readIndex(ctx context.Context, ref name.Reference) (*remoteIndex, error) {
+	d, err := s.puller.Get(ctx, ref)
 	if IsNotFound(err) {
-		return nil, nil, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !d.MediaType.IsIndex() {
-		return nil, &d.Descriptor, fmt.Errorf("%s is a %s, not an index: refusing to replace it", tag, d.MediaType)
+		return nil, fmt.Errorf("%s is a %s, %w", ref, d.MediaType, errNotIndex)
 	}
-	im, err := v1.ParseIndexManifest(bytes.NewReader(d.Manifest))
+	ri, err := parseIndex(d.Manifest)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", tag, err)
+		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	desc := d.Descriptor
-	return im, &desc, nil
+	ri.desc = d.Descriptor
+	return ri, nil
+}
+
+func parseIndex(raw []byte) (*remoteIndex, error) {
+	ri := &remoteIndex{}
+	var err error
+	if ri.m, err = v1.ParseIndexManifest(bytes.NewReader(raw)); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(raw, &ri.top); err != nil {
+		return nil, err
+	}
+	if m, ok := ri.top["manifests"]; ok && string(m) != "null" {
+		if err := json.Unmarshal(m, &ri.entries); err != nil {
+			return nil, err
+		}
+	}
+	if len(ri.entries) != len(ri.m.Manifests) {
+		return nil, fmt.Errorf("index has %d manifests but %d entries", len(ri.m.Manifests), len(ri.entries))
+	}
+	return ri, nil
+}
+
+// encodeIndex writes the merged index: entries kept from cur (may be nil)
+// exactly as the registry has them, new entries marshalled, and cur's own
+// fields (annotations...) kept; the media type is always the OCI index's.
+func encodeIndex(cur *remoteIndex, items []mergeItem) ([]byte, error) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `{"schemaVersion":2,"mediaType":%q,"manifests":[`, types.OCIImageIndex)
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if it.cur >= 0 {
+			b.Write(cur.entries[it.cur])
+			continue
+		}
+		e, err := json.Marshal(it.d)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(e)
+	}
+	b.WriteByte(']')
+	if cur != nil {
+		var keys []string
+		for k := range cur.top {
+			switch k {
+			case "schemaVersion", "mediaType", "manifests":
+			default:
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			kb, _ := json.Marshal(k)
+			b.WriteByte(',')
+			b.Write(kb)
+			b.WriteByte(':')
+			b.Write(cur.top[k])
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // archTags returns the images under <tag>-<arch> for every arch the
@@ -45,10 +131,6 @@ func (s *session) archTags(ctx context.Context, tag string, known []v1.Descripto
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listing the tags of %s: %w", s.repo, err)
-	}
-	byDigest := map[v1.Hash]v1.Descriptor{}
-	for _, d := range known {
-		byDigest[d.Digest] = d
 	}
 	var out []v1.Descriptor
 	for _, t := range tags {
@@ -64,32 +146,52 @@ func (s *session) archTags(ctx context.Context, tag string, known []v1.Descripto
 		if h == nil {
 			continue // deleted meanwhile
 		}
-		if k, ok := byDigest[h.Digest]; ok && k.Platform != nil {
-			out = append(out, manifestEntry(*h, k.Platform))
-			continue
-		}
-		img, err := s.puller.Get(ctx, ref)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", ref, err)
-		}
-		if !img.MediaType.IsImage() {
-			continue
-		}
-		i, err := img.Image()
+		d, err := s.imageEntry(ctx, ref, *h, known)
 		if err != nil {
 			return nil, err
 		}
-		cf, err := i.ConfigFile()
-		if err != nil {
-			return nil, fmt.Errorf("reading the config of %s: %w", ref, err)
-		}
-		plat := cf.Platform()
-		if plat == nil || plat.Architecture != arch {
+		if d == nil || d.Platform.Architecture != arch {
 			continue
 		}
-		out = append(out, manifestEntry(*h, plat))
+		out = append(out, *d)
 	}
 	return out, nil
+}
+
+// imageEntry returns the index entry for the manifest h under ref, with
+// its platform from known (by digest) or else from its config; nil when
+// ref is not an image with a platform.
+func (s *session) imageEntry(ctx context.Context, ref name.Reference, h v1.Descriptor, known []v1.Descriptor) (*v1.Descriptor, error) {
+	for _, k := range known {
+		if k.Digest == h.Digest && k.Platform != nil && !isAttestation(k) {
+			d := manifestEntry(h, k.Platform)
+			return &d, nil
+		}
+	}
+	if !h.MediaType.IsImage() {
+		return nil, nil
+	}
+	img, err := s.puller.Get(ctx, s.repo.Digest(h.Digest.String()))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", ref, err)
+	}
+	if !img.MediaType.IsImage() {
+		return nil, nil
+	}
+	i, err := img.Image()
+	if err != nil {
+		return nil, err
+	}
+	cf, err := i.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading the config of %s: %w", ref, err)
+	}
+	plat := cf.Platform()
+	if plat == nil {
+		return nil, nil
+	}
+	d := manifestEntry(h, plat)
+	return &d, nil
 }
 
 func manifestEntry(d v1.Descriptor, p *v1.Platform) v1.Descriptor {
@@ -97,46 +199,41 @@ func manifestEntry(d v1.Descriptor, p *v1.Platform) v1.Descriptor {
 }
 
 // converge makes the index under tag hold local and every <tag>-<arch>
-// image, keeping what else it has (see Merge). It returns the index as
+// image, keeping what else it has (see merge). It returns the index as
 // finally read back and whether this call wrote it.
 func (s *session) converge(ctx context.Context, tag name.Tag, local []v1.Descriptor) (v1.Descriptor, bool, error) {
 	wrote := false
 	for attempt := 0; attempt < s.attempts; attempt++ {
-		cur, curDesc, err := s.readIndex(ctx, tag)
+		cur, err := s.readIndex(ctx, tag)
 		if err != nil {
 			return v1.Descriptor{}, wrote, fmt.Errorf("reading the index %s: %w", tag, err)
 		}
-		var curM []v1.Descriptor
-		if cur != nil {
-			curM = cur.Manifests
-		}
-		tagged, err := s.archTags(ctx, tag.TagStr(), append(append([]v1.Descriptor(nil), local...), curM...))
+		tagged, err := s.archTags(ctx, tag.TagStr(), append(slices.Clone(local), cur.manifests()...))
 		if err != nil {
 			return v1.Descriptor{}, wrote, err
 		}
 		// Another pusher replaced one of our arch tags with different
-		// content: do not fight over it.
+		// content (only --force does): do not fight over it.
 		for _, l := range local {
 			for _, t := range tagged {
-				if platformKey(t) == platformKey(l) && t.Digest != l.Digest {
+				if samePlatform(t.Platform, l.Platform) && t.Digest != l.Digest {
 					return v1.Descriptor{}, wrote, fmt.Errorf("%s-%s now holds %s, not the %s this push wrote: another push of the same package and arch with different content is running; rerun when it is done", tag, l.Platform.Architecture, short(t.Digest), short(l.Digest))
 				}
 			}
 		}
-		merged := Merge(curM, tagged, local)
-		if cur != nil && sameSet(merged, curM) {
-			return *curDesc, wrote, nil
+		items := merge(cur.manifests(), tagged, local)
+		if cur != nil && unchanged(items, len(cur.entries)) {
+			return cur.desc, wrote, nil
 		}
 		// Never write an index that points at a missing manifest.
-		merged, err = s.present(ctx, tag, merged)
+		items, err = s.present(ctx, tag, items)
 		if err != nil {
 			return v1.Descriptor{}, wrote, err
 		}
-		if cur != nil && sameSet(merged, curM) {
-			return *curDesc, wrote, nil
+		if cur != nil && unchanged(items, len(cur.entries)) {
+			return cur.desc, wrote, nil
 		}
-		im := &v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: merged}
-		raw, err := json.Marshal(im)
+		raw, err := encodeIndex(cur, items)
 		if err != nil {
 			return v1.Descriptor{}, wrote, err
 		}
@@ -145,19 +242,28 @@ func (s *session) converge(ctx context.Context, tag name.Tag, local []v1.Descrip
 			return v1.Descriptor{}, wrote, fmt.Errorf("writing the index %s: %w (the arch images are pushed; rerun the push or lkpkg manifest to write it)", tag, err)
 		}
 		wrote = true
-		s.out.printf("%s: index with %s written\n", tag, describe(merged))
+		s.out.printf("%s: index with %s written\n", tag, describe(descriptors(items)))
 		// Let a concurrent writer's PUT land before reading back.
 		time.Sleep(s.settle + time.Duration(rand.Int64N(int64(s.settle))))
 	}
 	return v1.Descriptor{}, wrote, fmt.Errorf("the index %s kept changing after %d rounds of read-merge-write: other pushes to it are still running; rerun this push", tag, s.attempts)
 }
 
+func descriptors(items []mergeItem) []v1.Descriptor {
+	out := make([]v1.Descriptor, len(items))
+	for i, it := range items {
+		out[i] = it.d
+	}
+	return out
+}
+
 // present checks that every manifest of an index exists (HEAD by digest).
-// A missing local image is an error; a missing manifest kept from the
-// registry's index is dropped, with its attestations.
-func (s *session) present(ctx context.Context, tag name.Tag, ds []v1.Descriptor) ([]v1.Descriptor, error) {
+// A manifest the registry no longer has is dropped, with its attestations
+// (the images this push wrote are known to exist).
+func (s *session) present(ctx context.Context, tag name.Tag, items []mergeItem) ([]mergeItem, error) {
 	missing := map[string]bool{}
-	for _, d := range ds {
+	for _, it := range items {
+		d := it.d
 		if _, ok := s.exists.Load(d.Digest); ok {
 			continue
 		}
@@ -172,18 +278,19 @@ func (s *session) present(ctx context.Context, tag name.Tag, ds []v1.Descriptor)
 		s.exists.Store(d.Digest, true)
 	}
 	if len(missing) == 0 {
-		return ds, nil
+		return items, nil
 	}
-	var out []v1.Descriptor
-	for _, d := range ds {
+	var out []mergeItem
+	for _, it := range items {
+		d := it.d
 		if missing[d.Digest.String()] {
-			s.out.printf("%s: dropping %s (%s): the registry no longer has it\n", tag, platformKey(d), short(d.Digest))
+			s.out.printf("%s: dropping %s (%s): the registry no longer has it\n", tag, platformString(d), short(d.Digest))
 			continue
 		}
 		if isAttestation(d) && missing[d.Annotations[annotationRefDigest]] {
 			continue
 		}
-		out = append(out, d)
+		out = append(out, it)
 	}
 	return out, nil
 }

@@ -6,10 +6,14 @@
 // Order of operations, so that no reader ever sees an index that points
 // at a missing manifest and a push that cannot be signed changes nothing:
 //
-//  1. refuse a dirty package; check an existing release tag may be
-//     written; Signer.Prepare (unlocks keys: a wrong passphrase stops here)
-//  2. per arch: blobs (skipped when the registry has them), then the
-//     manifest under <tag>-<arch>, then a HEAD to check the tag resolves
+//  1. refuse a dirty package; per arch, decide what to do: a hash tag
+//     names one source tree, so an arch the registry already has another
+//     image for (under <tag>-<arch> or in the index) is skipped unless
+//     Force; check an existing release tag names the images the index
+//     will hold (else refuse); Signer.Prepare (unlocks keys: a wrong
+//     passphrase stops here). Nothing is written before this step passes.
+//  2. per arch written: blobs (skipped when the registry has them), then
+//     the manifest under <tag>-<arch>, then a HEAD to check the tag resolves
 //  3. index: read the registry's index and the <tag>-<arch> tags, merge
 //     (see Merge), check every child exists, write, and read back; repeat
 //     until a read needs no change. Two pushers racing on the index each
@@ -18,7 +22,7 @@
 //     last write, and sees every arch tag, because each pusher writes its
 //     arch tag before it first reads the index).
 //  4. sign <tag>-<arch> and <tag> (the index digest as finally read
-//     back), then the release tag.
+//     back), then the release tag (written only when it does not exist).
 package push
 
 import (
@@ -28,12 +32,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
 // Package is what to push: the package's image name, its tag and the
@@ -61,30 +69,50 @@ type Arch struct {
 // FromBuild reads the result.json `lkpkg build` wrote in dir and returns
 // the package to push as image (org/image), with the tag from result.json.
 func FromBuild(dir, image string) (*Package, *build.Result, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "result.json"))
+	file := filepath.Join(dir, "result.json")
+	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, nil, fmt.Errorf("no build output in %s (%v): run lkpkg build first", dir, err)
 	}
 	var r build.Result
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "result.json"), err)
+		return nil, nil, fmt.Errorf("%s: %w", file, err)
 	}
 	if r.Tag == "" || len(r.Arches) == 0 {
-		return nil, nil, fmt.Errorf("%s lists no tag or no arches", filepath.Join(dir, "result.json"))
+		return nil, nil, fmt.Errorf("%s lists no tag or no arches", file)
 	}
 	p := &Package{Image: image, Tag: r.Tag}
-	for _, a := range r.Arches {
+	for i, a := range r.Arches {
+		if err := checkArchResult(a.Arch, a.Layout); err != nil {
+			return nil, nil, fmt.Errorf("%s: arches[%d]: %w; rebuild with lkpkg build, which writes a valid result.json", file, i, err)
+		}
 		p.Arches = append(p.Arches, Arch{Arch: a.Arch, Layout: filepath.Join(dir, a.Layout)})
 	}
 	return p, &r, nil
 }
 
+// checkArchResult rejects a result.json arch that is not a Linux arch, or
+// whose layout is not a plain relative path inside the output directory
+// (an absolute path or one with ".." would push files from elsewhere).
+func checkArchResult(arch, layout string) error {
+	if !spec.ValidArch(arch) {
+		return fmt.Errorf("arch %q is not a known Linux arch", arch)
+	}
+	if layout == "" || !filepath.IsLocal(layout) || slices.Contains(strings.Split(filepath.ToSlash(layout), "/"), "..") {
+		return fmt.Errorf("layout %q must be a path relative to the build output directory, without \"..\"", layout)
+	}
+	return nil
+}
+
 // Options configure Push.
 type Options struct {
 	Registry Registry
-	// Release also tags the index as this (never replacing a release that
-	// holds something the new index lacks).
+	// Release also tags the index as this, once: an existing release is
+	// left alone when it names the same images, refused otherwise.
 	Release string
+	// Force writes <tag>-<arch> even when the registry already has
+	// another image there (or for the arch in the index <tag>).
+	Force bool
 	// Signer signs the tags written; nil pushes unsigned.
 	Signer sign.Signer
 	// Progress receives one line per blob and per tag; nil is quiet.
@@ -101,10 +129,14 @@ type Report struct {
 	Repository string
 	// Index is the index as finally read back.
 	Index v1.Descriptor
-	// Arches are the per-arch manifests pushed.
+	// Arches are the per-arch manifests the index names for the arches
+	// pushed (the registry's for skipped arches).
 	Arches map[string]v1.Descriptor
 	// Written lists the tags whose manifest was written (not already there).
 	Written []string
+	// Skipped lists the arches left as the registry has them (see
+	// Options.Force).
+	Skipped []string
 	// BlobsUploaded and BytesUploaded count blob uploads.
 	BlobsUploaded int
 	BytesUploaded int64
@@ -125,39 +157,36 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Repository: repo.String(), Arches: map[string]v1.Descriptor{}}
-
-	// Local images.
-	type localImage struct {
-		arch string
-		img  v1.Image
-		desc v1.Descriptor
+	plans, cleanup, err := openLayouts(ctx, p)
+	if err != nil {
+		return nil, err
 	}
-	var locals []localImage
-	var localDescs []v1.Descriptor
-	for _, a := range p.Arches {
-		img, desc, cleanup, err := readLayout(a.Layout)
-		if err != nil {
-			return nil, fmt.Errorf("%s (%s): reading layout %s: %w", p.Image, a.Arch, a.Layout, err)
-		}
-		defer cleanup()
-		if desc.Platform == nil {
-			cf, err := img.ConfigFile()
-			if err != nil {
-				return nil, err
-			}
-			desc.Platform = cf.Platform()
-		}
-		if desc.Platform == nil || desc.Platform.Architecture != a.Arch {
-			return nil, fmt.Errorf("%s: layout %s is not a linux/%s image", p.Image, a.Layout, a.Arch)
-		}
-		locals = append(locals, localImage{a.Arch, img, desc})
-		localDescs = append(localDescs, desc)
-	}
+	// The layouts are read lazily while uploading: remove extracted tars
+	// only when the push is over, however it ends.
+	defer cleanup()
 
-	// 1. Checks that must pass before the registry changes.
+	// 1. Decide, and check, before the registry changes.
+	idxTag := repo.Tag(p.Tag)
+	idx, err := s.readIndex(ctx, idxTag)
+	if err != nil {
+		return nil, fmt.Errorf("reading the index %s: %w", idxTag, err)
+	}
+	if err := s.planArches(ctx, p.Tag, plans, idx, o.Force); err != nil {
+		return nil, err
+	}
+	var local, known []v1.Descriptor // local: images of this build the index must name
+	for _, a := range plans {
+		known = append(known, a.final())
+		if a.action != archSkip {
+			local = append(local, a.local)
+		}
+	}
 	if o.Release != "" {
-		if err := s.checkRelease(ctx, o.Release, repo.Tag(p.Tag), localDescs); err != nil {
+		tagged, err := s.archTags(ctx, p.Tag, append(known, idx.manifests()...))
+		if err != nil {
+			return nil, err
+		}
+		if err := s.checkRelease(ctx, repo.Tag(o.Release), Merge(idx.manifests(), tagged, local)); err != nil {
 			return nil, err
 		}
 	}
@@ -166,37 +195,59 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 			return nil, fmt.Errorf("%s: %s signing is not ready, so nothing was pushed: %w", repo, o.Signer.Name(), err)
 		}
 	}
+	rep := &Report{Repository: repo.String(), Arches: map[string]v1.Descriptor{}}
 
 	// 2. Per-arch images.
 	var targets []sign.Target
-	for _, l := range locals {
-		tag := repo.Tag(p.Tag + "-" + l.arch)
-		wrote, err := s.pushImage(ctx, tag, l.img, l.desc)
-		if err != nil {
-			return nil, fmt.Errorf("pushing %s to %s: %w (nothing points at it yet; rerun the push to resume, blobs already uploaded are skipped)", tag, repo.RegistryStr(), err)
+	for _, a := range plans {
+		tag := repo.Tag(p.Tag + "-" + a.arch)
+		if a.action == archWrite {
+			taken, err := s.pushImage(ctx, tag, a.img, a.local, o.Force)
+			if err != nil {
+				return nil, fmt.Errorf("pushing %s to %s: %w (nothing points at it yet; rerun the push to resume, blobs already uploaded are skipped)", tag, repo.RegistryStr(), err)
+			}
+			switch {
+			case taken == nil:
+				rep.Written = append(rep.Written, tag.String())
+			case taken.Digest == a.local.Digest:
+				a.action = archUpToDate
+			default:
+				// Another push wrote the arch meanwhile: it stays.
+				d, err := s.imageEntry(ctx, tag, *taken, nil)
+				if err != nil {
+					return nil, err
+				}
+				if d == nil || d.Platform.Architecture != a.arch {
+					return nil, fmt.Errorf("%s was just written by another push with %s, which is not a linux/%s image: rerun when it is done", tag, short(taken.Digest), a.arch)
+				}
+				s.out.printf("%s: another push wrote %s meanwhile: skipping (a hash tag is never rewritten; --force overwrites)\n", tag, short(d.Digest))
+				a.action, a.remote, a.remoteTagged = archSkip, *d, true
+				local = slices.DeleteFunc(local, func(l v1.Descriptor) bool { return l.Digest == a.local.Digest })
+			}
 		}
-		if wrote {
-			rep.Written = append(rep.Written, tag.String())
+		if a.action == archSkip {
+			rep.Skipped = append(rep.Skipped, a.arch)
 		}
-		rep.Arches[l.arch] = l.desc
-		targets = append(targets, sign.Target{Tag: tag, Descriptor: manifestDesc(l.desc)})
+		rep.Arches[a.arch] = a.final()
+		if a.action != archSkip || a.remoteTagged {
+			targets = append(targets, sign.Target{Tag: tag, Descriptor: manifestDesc(a.final())})
+		}
 	}
 
 	// 3. Index.
-	idxTag := repo.Tag(p.Tag)
-	idx, wrote, err := s.converge(ctx, idxTag, localDescs)
+	idxDesc, wrote, err := s.converge(ctx, idxTag, local)
 	if err != nil {
 		return nil, err
 	}
 	if wrote {
 		rep.Written = append(rep.Written, idxTag.String())
 	}
-	rep.Index = idx
+	rep.Index = idxDesc
 
 	// 4. Sign; then make sure what was signed is what the registry has.
 	if o.Signer != nil {
 		for attempt := 0; ; attempt++ {
-			all := append(append([]sign.Target(nil), targets...), sign.Target{Tag: idxTag, Descriptor: idx})
+			all := append(slices.Clone(targets), sign.Target{Tag: idxTag, Descriptor: idxDesc})
 			if err := o.Signer.Sign(ctx, all); err != nil {
 				return rep, fmt.Errorf("%s: signing with %s: %w (the images are pushed; rerun the same push to sign them)", repo, o.Signer.Name(), err)
 			}
@@ -204,7 +255,7 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 			if err != nil {
 				return rep, fmt.Errorf("%s: reading back %s after signing: %w", repo, idxTag, err)
 			}
-			if now != nil && now.Digest == idx.Digest {
+			if now != nil && now.Digest == idxDesc.Digest {
 				rep.Signed = nil
 				for _, t := range all {
 					rep.Signed = append(rep.Signed, t.String())
@@ -216,34 +267,42 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 			}
 			// Another push changed the index meanwhile: converge and sign
 			// again so the signature matches the final index.
-			idx, _, err = s.converge(ctx, idxTag, localDescs)
+			idxDesc, _, err = s.converge(ctx, idxTag, local)
 			if err != nil {
 				return rep, err
 			}
-			rep.Index = idx
+			rep.Index = idxDesc
 		}
 	}
 
 	// 5. Release.
 	if o.Release != "" {
-		rel := repo.Tag(o.Release)
-		wrote, err := s.release(ctx, rel, idx)
-		if err != nil {
+		if err := s.releaseAndSign(ctx, repo.Tag(o.Release), idxDesc, rep); err != nil {
 			return rep, err
-		}
-		if wrote {
-			rep.Written = append(rep.Written, rel.String())
-		}
-		if o.Signer != nil {
-			if err := o.Signer.Sign(ctx, []sign.Target{{Tag: rel, Descriptor: idx}}); err != nil {
-				return rep, fmt.Errorf("%s: signing %s: %w", repo, rel, err)
-			}
-			rep.Signed = append(rep.Signed, sign.Target{Tag: rel, Descriptor: idx}.String())
 		}
 	}
 	rep.BlobsUploaded = int(s.blobs.Load())
 	rep.BytesUploaded = s.bytes.Load()
 	return rep, nil
+}
+
+// releaseAndSign writes (see release) and signs the release tag rel.
+func (s *session) releaseAndSign(ctx context.Context, rel name.Tag, idx v1.Descriptor, rep *Report) error {
+	d, wrote, err := s.release(ctx, rel, idx)
+	if err != nil {
+		return err
+	}
+	if wrote {
+		rep.Written = append(rep.Written, rel.String())
+	}
+	if s.o.Signer != nil {
+		t := sign.Target{Tag: rel, Descriptor: manifestDesc(d)}
+		if err := s.o.Signer.Sign(ctx, []sign.Target{t}); err != nil {
+			return fmt.Errorf("%s: signing %s: %w", s.repo, rel, err)
+		}
+		rep.Signed = append(rep.Signed, t.String())
+	}
+	return nil
 }
 
 // Manifest assembles org/image:<tag> from the <tag>-<arch> tags the
@@ -258,8 +317,20 @@ func Manifest(ctx context.Context, image, tag string, o Options) (*Report, error
 	if err != nil {
 		return nil, err
 	}
+	idxTag := repo.Tag(tag)
+	idx, err := s.readIndex(ctx, idxTag)
+	if err != nil {
+		return nil, fmt.Errorf("reading the index %s: %w", idxTag, err)
+	}
+	tagged, err := s.archTags(ctx, tag, idx.manifests())
+	if err != nil {
+		return nil, err
+	}
+	if len(tagged) == 0 {
+		return nil, fmt.Errorf("%s has no %s-<arch> tags: push the arches first (lkpkg push)", repo, tag)
+	}
 	if o.Release != "" {
-		if err := s.checkRelease(ctx, o.Release, repo.Tag(tag), nil); err != nil {
+		if err := s.checkRelease(ctx, repo.Tag(o.Release), Merge(idx.manifests(), tagged, nil)); err != nil {
 			return nil, err
 		}
 	}
@@ -269,44 +340,27 @@ func Manifest(ctx context.Context, image, tag string, o Options) (*Report, error
 		}
 	}
 	rep := &Report{Repository: repo.String(), Arches: map[string]v1.Descriptor{}}
-	idxTag := repo.Tag(tag)
-	tagged, err := s.archTags(ctx, tag, nil)
-	if err != nil {
-		return nil, err
-	}
-	if len(tagged) == 0 {
-		return nil, fmt.Errorf("%s has no %s-<arch> tags: push the arches first (lkpkg push)", repo, tag)
-	}
 	for _, d := range tagged {
 		rep.Arches[d.Platform.Architecture] = d
 	}
-	idx, wrote, err := s.converge(ctx, idxTag, nil)
+	idxDesc, wrote, err := s.converge(ctx, idxTag, nil)
 	if err != nil {
 		return nil, err
 	}
-	rep.Index = idx
+	rep.Index = idxDesc
 	if wrote {
 		rep.Written = append(rep.Written, idxTag.String())
 	}
-	var targets []sign.Target
-	targets = append(targets, sign.Target{Tag: idxTag, Descriptor: idx})
-	if o.Release != "" {
-		rel := repo.Tag(o.Release)
-		wrote, err := s.release(ctx, rel, idx)
-		if err != nil {
-			return rep, err
-		}
-		if wrote {
-			rep.Written = append(rep.Written, rel.String())
-		}
-		targets = append(targets, sign.Target{Tag: rel, Descriptor: idx})
-	}
 	if o.Signer != nil {
-		if err := o.Signer.Sign(ctx, targets); err != nil {
+		t := sign.Target{Tag: idxTag, Descriptor: idxDesc}
+		if err := o.Signer.Sign(ctx, []sign.Target{t}); err != nil {
 			return rep, fmt.Errorf("%s: signing with %s: %w", repo, o.Signer.Name(), err)
 		}
-		for _, t := range targets {
-			rep.Signed = append(rep.Signed, t.String())
+		rep.Signed = append(rep.Signed, t.String())
+	}
+	if o.Release != "" {
+		if err := s.releaseAndSign(ctx, repo.Tag(o.Release), idxDesc, rep); err != nil {
+			return rep, err
 		}
 	}
 	return rep, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,30 +59,23 @@ func (s *session) head(ctx context.Context, ref name.Reference) (*v1.Descriptor,
 	return d, err
 }
 
-// pushImage pushes img (described by desc) as tag; it reports whether the
-// manifest had to be written.
-func (s *session) pushImage(ctx context.Context, tag name.Tag, img v1.Image, desc v1.Descriptor) (bool, error) {
-	cur, err := s.head(ctx, tag)
-	if err != nil {
-		return false, fmt.Errorf("checking the tag: %w", err)
-	}
-	if cur != nil && cur.Digest == desc.Digest {
-		s.out.printf("%s: up to date (%s)\n", tag, short(desc.Digest))
-		s.exists.Store(desc.Digest, true)
-		return false, nil
-	}
+// pushImage pushes img (described by desc) as tag. Unless overwrite, it
+// checks the tag again just before writing the manifest and leaves
+// another image that appeared there meanwhile alone: then it returns that
+// image's descriptor and writes nothing.
+func (s *session) pushImage(ctx context.Context, tag name.Tag, img v1.Image, desc v1.Descriptor, overwrite bool) (*v1.Descriptor, error) {
 	// Blobs: config and layers, in parallel.
 	layers, err := img.Layers()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	cfg, err := img.RawConfigFile()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	m, err := img.Manifest()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	blobs := []v1.Layer{static.NewLayer(cfg, m.Config.MediaType)}
 	blobs = append(blobs, layers...)
@@ -92,26 +84,35 @@ func (s *session) pushImage(ctx context.Context, tag name.Tag, img v1.Image, des
 		g.Go(func() error { return s.uploadBlob(gctx, tag, l) })
 	}
 	if err := g.Wait(); err != nil {
-		return false, fmt.Errorf("uploading blobs: %w", err)
+		return nil, fmt.Errorf("uploading blobs: %w", err)
+	}
+	if !overwrite {
+		now, err := s.head(ctx, tag)
+		if err != nil {
+			return nil, fmt.Errorf("checking the tag: %w", err)
+		}
+		if now != nil {
+			return now, nil
+		}
 	}
 	if err := s.pusher.Put(ctx, tag, img); err != nil {
-		return false, fmt.Errorf("writing the manifest: %w", err)
+		return nil, fmt.Errorf("writing the manifest: %w", err)
 	}
 	// Read back: the tag must resolve to what was written.
 	now, err := s.head(ctx, tag)
 	if err != nil {
-		return false, fmt.Errorf("reading the tag back: %w", err)
+		return nil, fmt.Errorf("reading the tag back: %w", err)
 	}
 	if now == nil || now.Digest != desc.Digest {
 		got := "nothing"
 		if now != nil {
 			got = now.Digest.String()
 		}
-		return false, fmt.Errorf("after writing %s the registry returns %s for it (another push of the same arch with different content?)", short(desc.Digest), got)
+		return nil, fmt.Errorf("after writing %s the registry returns %s for it (another push of the same arch with different content?)", short(desc.Digest), got)
 	}
 	s.exists.Store(desc.Digest, true)
 	s.out.printf("%s: pushed %s\n", tag, short(desc.Digest))
-	return true, nil
+	return nil, nil
 }
 
 func (s *session) uploadBlob(ctx context.Context, tag name.Tag, l v1.Layer) error {
@@ -177,26 +178,6 @@ func short(h v1.Hash) string {
 		return h.Algorithm + ":" + h.Hex[:12]
 	}
 	return h.String()
-}
-
-func describe(ds []v1.Descriptor) string {
-	var parts []string
-	n := 0
-	for _, d := range ds {
-		if isAttestation(d) {
-			n++
-			continue
-		}
-		parts = append(parts, platformKey(d))
-	}
-	s := strings.Join(parts, ", ")
-	if n > 0 {
-		s += fmt.Sprintf(" (+%d attestations)", n)
-	}
-	if s == "" {
-		s = "no images"
-	}
-	return s
 }
 
 func humanSize(n int64) string {
