@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
@@ -135,6 +136,13 @@ func TestConcurrentArchPushes(t *testing.T) {
 	arches := []string{"amd64", "arm64", "riscv64", "s390x"}
 	for round := 0; round < 3; round++ {
 		tag := fmt.Sprintf("c%d", round)
+		// An unrelated entry (linux/amd64 with os.features zstd) is in the
+		// index already; every round must keep it.
+		zstd, _ := entryFor(t, reg.Host, uint64(100+round), `{"architecture":"amd64","os":"linux","os.features":["zstd"]}`, "")
+		seed := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` + zstd + `]}`
+		if err := remote.Put(mustRef(t, reg.Host+"/lkt/pkg:"+tag), rawBytes{[]byte(seed), types.OCIImageIndex}); err != nil {
+			t.Fatal(err)
+		}
 		var pkgs []*push.Package
 		for _, a := range arches {
 			pkgs = append(pkgs, output(t, tag, []string{a}, 1))
@@ -160,6 +168,9 @@ func TestConcurrentArchPushes(t *testing.T) {
 		got := index(t, reg.Host, tag)
 		if len(got) != len(arches) {
 			t.Fatalf("round %d: index holds %v, want all of %v", round, got, arches)
+		}
+		if raw := rawIndexOf(t, reg.Host, tag); !strings.Contains(raw, zstd) {
+			t.Fatalf("round %d: the zstd entry is gone:\n%s", round, raw)
 		}
 	}
 }
@@ -241,4 +252,13 @@ func v1HashOfLayout(dir string) (v1.Hash, error) {
 		return v1.Hash{}, err
 	}
 	return idx, nil
+}
+
+func rawIndexOf(t testing.TB, host, tag string) string {
+	t.Helper()
+	d, err := remote.Get(mustRef(t, host+"/lkt/pkg:"+tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(d.Manifest)
 }
