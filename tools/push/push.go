@@ -142,6 +142,8 @@ type Report struct {
 	BytesUploaded int64
 	// Signed lists the targets handed to the signer.
 	Signed []string
+	// Release is the index the release tag holds (Options.Release).
+	Release v1.Descriptor
 }
 
 // Push pushes p. See the package comment for the order of operations.
@@ -292,6 +294,7 @@ func (s *session) releaseAndSign(ctx context.Context, rel name.Tag, idx v1.Descr
 	if err != nil {
 		return err
 	}
+	rep.Release = d
 	if wrote {
 		rep.Written = append(rep.Written, rel.String())
 	}

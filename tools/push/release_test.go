@@ -117,7 +117,7 @@ func TestReleaseSameImagesLeftAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.Digest != before.Digest || len(rep.Written) != 0 {
+	if after.Digest != before.Digest || len(rep.Written) != 0 || rep.Release.Digest != before.Digest {
 		t.Errorf("the release was rewritten (wrote %v)", rep.Written)
 	}
 	if !strings.Contains(progress.String(), "already names the same images") {

@@ -156,7 +156,7 @@ func printReport(w io.Writer, rep *push.Report, tag, release string) {
 	}
 	fmt.Fprintf(w, "%s:%s %s\n", rep.Repository, tag, rep.Index.Digest)
 	if release != "" {
-		fmt.Fprintf(w, "%s:%s %s\n", rep.Repository, release, rep.Index.Digest)
+		fmt.Fprintf(w, "%s:%s %s\n", rep.Repository, release, rep.Release.Digest)
 	}
 	if len(rep.Signed) > 0 {
 		fmt.Fprintf(w, "signed %d tags\n", len(rep.Signed))
