@@ -195,8 +195,8 @@ func TestTampered(t *testing.T) {
 	signed := digestOf(t, repo.Tag("v1"))
 	v := cosign.NewVerifier(pub, r)
 
-	// 1. The tag now points at another manifest (pushed unsigned).
-	if _, err := push.Push(ctx, pushed(t, "lkt/a", "v1", 2), push.Options{Registry: r}); err != nil {
+	// 1. The tag now points at another manifest (pushed unsigned, forced).
+	if _, err := push.Push(ctx, pushed(t, "lkt/a", "v1", 2), push.Options{Registry: r, Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	other := digestOf(t, repo.Tag("v1"))

@@ -117,9 +117,10 @@ func TestSignVerifyAndTamper(t *testing.T) {
 		}
 	}
 
-	// Change the manifest behind the signature's back.
+	// Change the manifest behind the signature's back (--force: a hash
+	// tag is otherwise never rewritten).
 	other := f.pkg(t, "s1", "amd64", 99)
-	if _, err := push.Push(ctx, other, push.Options{Registry: push.Registry{Prefix: f.reg.Host}}); err != nil {
+	if _, err := push.Push(ctx, other, push.Options{Registry: push.Registry{Prefix: f.reg.Host}, Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := verify(t, f, "s1-amd64"); err == nil {

@@ -2,6 +2,8 @@ package push_test
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
@@ -130,5 +133,57 @@ func TestMissingManifestDropped(t *testing.T) {
 	got := index(t, reg.Host, "f7") // fails if any child is missing
 	if len(got) != 1 || got["arm64"].Hex == "" {
 		t.Fatalf("index %v, want arm64 only", got)
+	}
+}
+
+// TestFaultRegistryGone: the registry stops answering (connections
+// dropped) at a random moment of a push and comes back; rerunning the push
+// completes the index, which keeps an unrelated entry and names only
+// manifests the registry has. (A real SIGKILL of docker-registry can
+// leave empty link files in its storage, which no client can repair, so
+// the outage is made in front of it.)
+func TestFaultRegistryGone(t *testing.T) {
+	reg := testenv.StartRegistry(t)
+	proxy := testenv.StartFaultProxy(t, reg.Host)
+	host := reg.Host
+	zstd, _ := entryFor(t, host, 200, `{"architecture":"amd64","os":"linux","os.features":["zstd"]}`, "")
+	seed := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` + zstd + `]}`
+	if err := remote.Put(mustRef(t, host+"/lkt/pkg:k1"), rawBytes{[]byte(seed), types.OCIImageIndex}); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	var down atomic.Bool
+	proxy.SetFault(func(*http.Request, int) testenv.Fault {
+		if down.Load() {
+			return testenv.Fault{Drop: true}
+		}
+		return testenv.Fault{}
+	})
+	for round := 0; round < 8; round++ {
+		arch := []string{"amd64", "arm64", "riscv64", "s390x"}[round%4]
+		tag := fmt.Sprintf("k%d", 1+round/4)
+		if round == 4 {
+			if err := remote.Put(mustRef(t, host+"/lkt/pkg:"+tag), rawBytes{[]byte(seed), types.OCIImageIndex}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := output(t, tag, []string{arch}, 1)
+		down.Store(false)
+		done := make(chan error, 1)
+		go func() { _, err := push.Push(context.Background(), p, opts(proxy.Host)); done <- err }()
+		time.Sleep(time.Duration(r.IntN(150)) * time.Millisecond)
+		down.Store(true)
+		err := <-done
+		down.Store(false)
+		t.Logf("round %d (%s): interrupted push: %v", round, arch, err)
+		if _, err := push.Push(context.Background(), p, opts(proxy.Host)); err != nil {
+			t.Fatalf("rerun of %s once the registry is back: %v", arch, err)
+		}
+		if got := index(t, host, tag); len(got) != round%4+1 {
+			t.Fatalf("round %d: index %v", round, got)
+		}
+		if !strings.Contains(rawIndexOf(t, host, tag), zstd) {
+			t.Fatalf("round %d: the zstd entry is gone", round)
+		}
 	}
 }

@@ -1,8 +1,9 @@
 package push
 
 import (
+	"fmt"
 	"slices"
-	"sort"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -19,94 +20,183 @@ func isAttestation(d v1.Descriptor) bool {
 	return d.Annotations[annotationRefType] != ""
 }
 
-// platformKey identifies an image's platform in an index.
-func platformKey(d v1.Descriptor) string {
-	if d.Platform == nil {
-		return "unknown/unknown"
+// samePlatform reports whether a and b name the same full platform: os,
+// architecture, variant, os.version, os.features and features (the two
+// lists in any order). An entry without a platform matches nothing.
+func samePlatform(a, b *v1.Platform) bool {
+	if a == nil || b == nil {
+		return false
 	}
+	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant &&
+		a.OSVersion == b.OSVersion && sameList(a.OSFeatures, b.OSFeatures) && sameList(a.Features, b.Features)
+}
+
+func sameList(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// platformString shows d's full platform in messages.
+func platformString(d v1.Descriptor) string {
 	p := d.Platform
-	k := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		k += "/" + p.Variant
+	if p == nil {
+		return "(no platform)"
 	}
-	return k
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	if p.OSVersion != "" {
+		s += " os.version=" + p.OSVersion
+	}
+	if len(p.OSFeatures) > 0 {
+		s += " os.features=" + strings.Join(p.OSFeatures, ",")
+	}
+	if len(p.Features) > 0 {
+		s += " features=" + strings.Join(p.Features, ",")
+	}
+	return s
+}
+
+// mergeItem is one entry of a merged index.
+type mergeItem struct {
+	d v1.Descriptor
+	// cur is the position of the entry in the registry's index when it is
+	// kept as the registry has it, else -1.
+	cur int
 }
 
 // Merge returns the manifests of the index to write, given the index the
 // registry has (cur), the per-arch images found under <tag>-<arch> tags
-// (tagged) and the images being pushed (local). Per platform, local wins
-// over tagged, which wins over cur; platforms only in cur are kept; an
-// attestation is kept only while the manifest it refers to is kept. The
-// order is cur's, with new platforms appended in local's then tagged's
-// order.
+// (tagged) and the images being pushed (local). See merge.
 func Merge(cur, tagged, local []v1.Descriptor) []v1.Descriptor {
-	want := map[string]v1.Descriptor{}
-	var order []string
-	add := func(ds []v1.Descriptor) {
-		for _, d := range ds {
-			if isAttestation(d) {
-				continue
-			}
-			k := platformKey(d)
-			if _, ok := want[k]; !ok {
-				order = append(order, k)
-			}
-			want[k] = d
-		}
-	}
-	add(cur)
-	add(local)
-	add(tagged)
-	add(local) // local wins
-	// Keep cur's order; new platforms after it.
-	curKeys := map[string]bool{}
-	for _, d := range cur {
-		if !isAttestation(d) {
-			curKeys[platformKey(d)] = true
-		}
-	}
-	var out []v1.Descriptor
-	kept := map[string]bool{}
-	for _, k := range order {
-		d := want[k]
-		out = append(out, d)
-		kept[d.Digest.String()] = true
-	}
-	for _, d := range cur {
-		if isAttestation(d) && kept[d.Annotations[annotationRefDigest]] {
-			out = append(out, d)
-		}
+	items := merge(cur, tagged, local)
+	out := make([]v1.Descriptor, len(items))
+	for i, it := range items {
+		out[i] = it.d
 	}
 	return out
 }
 
-// sameSet reports whether two index manifest lists hold the same
-// descriptors, in any order.
-func sameSet(a, b []v1.Descriptor) bool {
-	if len(a) != len(b) {
-		return false
+// merge replaces only the entries of cur whose full platform (see
+// samePlatform) equals a pushed image's (local wins over tagged, per
+// platform); every other entry of cur stays, unchanged and in its place:
+// other os.version/os.features/variant entries, entries without a
+// platform, attestations. An attestation goes only together with the image
+// it refers to. Pushed platforms cur lacks are appended, local's first.
+func merge(cur, tagged, local []v1.Descriptor) []mergeItem {
+	var pushed []v1.Descriptor
+	find := func(p *v1.Platform) int {
+		return slices.IndexFunc(pushed, func(d v1.Descriptor) bool { return samePlatform(d.Platform, p) })
 	}
-	key := func(d v1.Descriptor) string { return platformKey(d) + "@" + d.Digest.String() }
-	ka := make([]string, len(a))
-	kb := make([]string, len(b))
-	for i := range a {
-		ka[i], kb[i] = key(a[i]), key(b[i])
+	for _, d := range local {
+		if i := find(d.Platform); i >= 0 {
+			pushed[i] = d
+		} else {
+			pushed = append(pushed, d)
+		}
 	}
-	sort.Strings(ka)
-	sort.Strings(kb)
-	return slices.Equal(ka, kb)
+	for _, d := range tagged {
+		if d.Platform != nil && !isAttestation(d) && find(d.Platform) < 0 {
+			pushed = append(pushed, d)
+		}
+	}
+
+	placed := make([]bool, len(pushed))
+	replaced := map[string]bool{} // digests of images taken out of the index
+	var out []mergeItem
+	for i, d := range cur {
+		j := -1
+		if !isAttestation(d) {
+			j = find(d.Platform)
+		}
+		switch {
+		case j < 0:
+			out = append(out, mergeItem{d, i})
+		case placed[j]:
+			// A second entry for a platform already placed.
+			replaced[d.Digest.String()] = true
+		case pushed[j].Digest == d.Digest:
+			placed[j] = true
+			out = append(out, mergeItem{d, i})
+		default:
+			placed[j] = true
+			replaced[d.Digest.String()] = true
+			out = append(out, mergeItem{pushed[j], -1})
+		}
+	}
+	for j, d := range pushed {
+		if !placed[j] {
+			out = append(out, mergeItem{d, -1})
+		}
+	}
+
+	images := map[string]bool{}
+	for _, it := range out {
+		if !isAttestation(it.d) {
+			images[it.d.Digest.String()] = true
+		}
+	}
+	kept := out[:0]
+	for _, it := range out {
+		if ref := it.d.Annotations[annotationRefDigest]; isAttestation(it.d) && replaced[ref] && !images[ref] {
+			continue
+		}
+		kept = append(kept, it)
+	}
+	return kept
 }
 
-// contains reports whether every descriptor of sub is in set (same digest).
-func containsAll(set, sub []v1.Descriptor) bool {
-	have := map[v1.Hash]bool{}
-	for _, d := range set {
-		have[d.Digest] = true
+// unchanged reports whether items are the n entries of the registry's
+// index, as it has them, in its order: nothing to write.
+func unchanged(items []mergeItem, n int) bool {
+	if len(items) != n {
+		return false
 	}
-	for _, d := range sub {
-		if !have[d.Digest] {
+	for i, it := range items {
+		if it.cur != i {
 			return false
 		}
 	}
 	return true
+}
+
+// imageDigests returns the digests of the images (not attestations) of ds.
+func imageDigests(ds []v1.Descriptor) []string {
+	var out []string
+	for _, d := range ds {
+		if !isAttestation(d) {
+			out = append(out, d.Digest.String())
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// sameImages reports whether a and b name the same images (attestations
+// and order aside).
+func sameImages(a, b []v1.Descriptor) bool {
+	return slices.Equal(imageDigests(a), imageDigests(b))
+}
+
+func describe(ds []v1.Descriptor) string {
+	var parts []string
+	n := 0
+	for _, d := range ds {
+		if isAttestation(d) {
+			n++
+			continue
+		}
+		parts = append(parts, platformString(d)+" "+short(d.Digest))
+	}
+	s := strings.Join(parts, ", ")
+	if n > 0 {
+		s += fmt.Sprintf(" (+%d attestations)", n)
+	}
+	if s == "" {
+		s = "no images"
+	}
+	return s
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
@@ -58,10 +59,13 @@ func index(t testing.TB, host, tag string) map[string]v1.Hash {
 	}
 	out := map[string]v1.Hash{}
 	for _, m := range im.Manifests {
-		out[m.Platform.Architecture] = m.Digest
 		// Every manifest the index names must exist.
 		if _, err := remote.Head(ref.Context().Digest(m.Digest.String())); err != nil {
 			t.Errorf("index %s names %s, which the registry lacks: %v", ref, m.Digest, err)
+		}
+		// Plain linux/<arch> images only: what a push writes.
+		if p := m.Platform; p != nil && p.OS == "linux" && p.Variant == "" && p.OSVersion == "" && len(p.OSFeatures) == 0 {
+			out[p.Architecture] = m.Digest
 		}
 	}
 	return out
@@ -101,14 +105,28 @@ func TestPushArchesFromTwoInvocations(t *testing.T) {
 	if len(got) != 2 || got["amd64"] != digestOf(t, amd, "amd64") || got["arm64"] != digestOf(t, arm, "arm64") {
 		t.Fatalf("after arm64: index %v", got)
 	}
-	// A rebuilt amd64 (new content) replaces only the amd64 entry.
+	// A rebuilt amd64 (new content, same tag) is skipped: the hash tag
+	// already names an image. --force replaces only the amd64 entry.
 	amd2 := output(t, "t1", []string{"amd64"}, 2)
-	if _, err := push.Push(ctx, amd2, opts(reg.Host)); err != nil {
+	rep, err := push.Push(ctx, amd2, opts(reg.Host))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(rep.Skipped) != "[amd64]" || len(rep.Written) != 0 || rep.Arches["amd64"].Digest != digestOf(t, amd, "amd64") {
+		t.Errorf("rebuild without --force: skipped %v, wrote %v, arches %v", rep.Skipped, rep.Written, rep.Arches)
+	}
+	got = index(t, reg.Host, "t1")
+	if len(got) != 2 || got["amd64"] != digestOf(t, amd, "amd64") || got["arm64"] != digestOf(t, arm, "arm64") {
+		t.Fatalf("after amd64 rebuild without --force: index %v", got)
+	}
+	o := opts(reg.Host)
+	o.Force = true
+	if _, err := push.Push(ctx, amd2, o); err != nil {
 		t.Fatal(err)
 	}
 	got = index(t, reg.Host, "t1")
 	if len(got) != 2 || got["amd64"] != digestOf(t, amd2, "amd64") || got["arm64"] != digestOf(t, arm, "arm64") {
-		t.Fatalf("after amd64 rebuild: index %v", got)
+		t.Fatalf("after amd64 rebuild with --force: index %v", got)
 	}
 }
 
@@ -118,6 +136,13 @@ func TestConcurrentArchPushes(t *testing.T) {
 	arches := []string{"amd64", "arm64", "riscv64", "s390x"}
 	for round := 0; round < 3; round++ {
 		tag := fmt.Sprintf("c%d", round)
+		// An unrelated entry (linux/amd64 with os.features zstd) is in the
+		// index already; every round must keep it.
+		zstd, _ := entryFor(t, reg.Host, uint64(100+round), `{"architecture":"amd64","os":"linux","os.features":["zstd"]}`, "")
+		seed := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` + zstd + `]}`
+		if err := remote.Put(mustRef(t, reg.Host+"/lkt/pkg:"+tag), rawBytes{[]byte(seed), types.OCIImageIndex}); err != nil {
+			t.Fatal(err)
+		}
 		var pkgs []*push.Package
 		for _, a := range arches {
 			pkgs = append(pkgs, output(t, tag, []string{a}, 1))
@@ -143,6 +168,9 @@ func TestConcurrentArchPushes(t *testing.T) {
 		got := index(t, reg.Host, tag)
 		if len(got) != len(arches) {
 			t.Fatalf("round %d: index holds %v, want all of %v", round, got, arches)
+		}
+		if raw := rawIndexOf(t, reg.Host, tag); !strings.Contains(raw, zstd) {
+			t.Fatalf("round %d: the zstd entry is gone:\n%s", round, raw)
 		}
 	}
 }
@@ -189,52 +217,6 @@ func TestDirtyRefused(t *testing.T) {
 	}
 }
 
-func TestReleaseNeverOverwritten(t *testing.T) {
-	reg := testenv.StartRegistry(t)
-	ctx := context.Background()
-	o := opts(reg.Host)
-	o.Release = "v1.0"
-	a := output(t, "r1", []string{"amd64"}, 1)
-	if _, err := push.Push(ctx, a, o); err != nil {
-		t.Fatal(err)
-	}
-	relRef := mustRef(t, reg.Host+"/lkt/pkg:v1.0")
-	d1, err := remote.Head(relRef)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The same push again is fine (nothing changes).
-	if _, err := push.Push(ctx, a, o); err != nil {
-		t.Fatalf("re-push of the same release: %v", err)
-	}
-	// Adding an arch to the same package's release only adds to it.
-	b := output(t, "r1", []string{"arm64"}, 1)
-	if _, err := push.Push(ctx, b, o); err != nil {
-		t.Fatalf("adding arm64 to the release: %v", err)
-	}
-	// A different package (new content, new tag) must not take v1.0.
-	c := output(t, "r2", []string{"amd64"}, 3)
-	_, err = push.Push(ctx, c, o)
-	if err == nil || !strings.Contains(err.Error(), "never overwritten") {
-		t.Fatalf("got %v, want a refusal to overwrite the release", err)
-	}
-	// Refused before anything was pushed.
-	if _, err := remote.Head(mustRef(t, reg.Host+"/lkt/pkg:r2-amd64")); err == nil {
-		t.Error("r2-amd64 was pushed although the release check failed")
-	}
-	d2, err := remote.Head(relRef)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d2.Digest == d1.Digest {
-		t.Error("arm64 was not added to the release")
-	}
-	got := index(t, reg.Host, "v1.0")
-	if len(got) != 2 {
-		t.Errorf("release holds %v", got)
-	}
-}
-
 func TestManifestFromArchTags(t *testing.T) {
 	reg := testenv.StartRegistry(t)
 	ctx := context.Background()
@@ -270,4 +252,13 @@ func v1HashOfLayout(dir string) (v1.Hash, error) {
 		return v1.Hash{}, err
 	}
 	return idx, nil
+}
+
+func rawIndexOf(t testing.TB, host, tag string) string {
+	t.Helper()
+	d, err := remote.Get(mustRef(t, host+"/lkt/pkg:"+tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(d.Manifest)
 }

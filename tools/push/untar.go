@@ -2,6 +2,7 @@ package push
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +12,9 @@ import (
 )
 
 // untar extracts the regular files and directories of a layout tar (as
-// `lkpkg build --output-format tar` writes it) into dir.
-func untar(path, dir string) error {
+// `lkpkg build --output-format tar` writes it) into dir; it stops when
+// ctx is done.
+func untar(ctx context.Context, path, dir string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -20,6 +22,9 @@ func untar(path, dir string) error {
 	defer f.Close()
 	tr := tar.NewReader(f)
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			return nil

@@ -42,7 +42,8 @@ BuildKit named context, so FROM org/image:<tag> needs no registry. Outside
 --hermetic mode, outputs already in the default store are used the same way.
 
 --push pushes each package once it is built, exactly as 'lkpkg push' would
-(same flags: --registry, --release, --sign, --cosign-key, --trust-*...);
+(same flags: --registry, --release, --force, --sign, --cosign-key,
+--trust-*...);
 signing keys and passwords are checked before anything is built.
 
 BuildKit: --builder-addr or $BUILDKIT_HOST (unix:// or tcp://, with
@@ -93,6 +94,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	doPush := fs.Bool("push", false, "push each package after building it, as lkpkg push does (with its flags below)")
 	var pf pushFlags
 	pf.register(fs, false)
+	pf.registerForce(fs)
 	dirs, err := parseDirs(fs, args)
 	if err != nil {
 		return err

@@ -19,7 +19,13 @@ var manifestCommand = command{
 Registry only: reads the <tag>-<arch> tags the registry has for each
 package and writes (merges into) the index org/image:<tag>, then signs it
 unless content trust is disabled. Nothing is built or read locally except
-build.yml and the package hash.`,
+build.yml and the package hash. Index entries of other platforms stay, as
+with lkpkg push.
+
+--release X also tags the index org/image:X, once: a release that already
+names the same images is left as it is, any other existing release is
+refused before anything is written. This is how to release arches pushed
+by separate 'lkpkg push' commands.`,
 }
 
 func init() { manifestCommand.run = runManifest }

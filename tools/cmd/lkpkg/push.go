@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
@@ -21,13 +23,26 @@ var pushCommand = command{
 
 Pushes what 'lkpkg build' wrote (the default store, or --input-dir): each
 arch's image as org/image:<tag>-<arch>, then the index org/image:<tag>,
-merged with the index the registry has (per platform the pushed image wins,
-other platforms stay), so pushing arm64 after amd64 - even at the same
-time, from another machine - leaves both in the index. Blobs and manifests
-the registry has are not sent again. Dirty packages are refused.
+merged with the index the registry has, so pushing arm64 after amd64 -
+even at the same time, from another machine - leaves both in the index.
+The merge replaces only entries whose whole platform (os, arch, variant,
+os.version, os.features) is a pushed image's; every other entry (zstd or
+os.version variants, entries without a platform, attestations of kept
+images) stays as the registry has it. Blobs and manifests the registry
+has are not sent again. Dirty packages are refused.
 
---release X also tags the index org/image:X; an existing release is never
-replaced by one that lacks any of its images.
+A hash tag names one source tree, so it is never rewritten: an arch whose
+<tag>-<arch> (or entry in the index <tag>) already holds another image is
+skipped, with a line on stderr ("...: skipping (a hash tag is never
+rewritten; --force overwrites)"), and the index keeps the registry's image;
+when nothing is new stderr says "no new platforms to push". --force
+overwrites them.
+
+--release X also tags the index org/image:X, once: a release that already
+names the same images is left as it is, any other existing release makes
+the push fail before anything is written. To release arches pushed by
+separate commands, push them without --release, then run 'lkpkg manifest
+--release X'.
 
 Unless build.yml says disable-content-trust: true (or
 --disable-content-trust), every tag pushed is signed with Docker Content
@@ -63,6 +78,7 @@ func runPush(args []string, stdout, stderr io.Writer) error {
 	flags.register(fs)
 	var pf pushFlags
 	pf.register(fs, true)
+	pf.registerForce(fs)
 	inputDir := fs.String("input-dir", "", "the build output to push (default: the package's in lkpkg build's store)")
 	dirs, err := parseDirs(fs, args)
 	if err != nil {
@@ -130,13 +146,17 @@ func pushOutput(ctx context.Context, p *pkg.Package, input string, hermetic bool
 }
 
 func printReport(w io.Writer, rep *push.Report, tag, release string) {
-	for arch, d := range rep.Arches {
-		_ = arch
-		fmt.Fprintf(w, "%s:%s-%s %s\n", rep.Repository, tag, d.Platform.Architecture, d.Digest)
+	arches := slices.Sorted(maps.Keys(rep.Arches))
+	for _, arch := range arches {
+		note := ""
+		if slices.Contains(rep.Skipped, arch) {
+			note = " (already in the registry: skipped)"
+		}
+		fmt.Fprintf(w, "%s:%s-%s %s%s\n", rep.Repository, tag, arch, rep.Arches[arch].Digest, note)
 	}
 	fmt.Fprintf(w, "%s:%s %s\n", rep.Repository, tag, rep.Index.Digest)
 	if release != "" {
-		fmt.Fprintf(w, "%s:%s %s\n", rep.Repository, release, rep.Index.Digest)
+		fmt.Fprintf(w, "%s:%s %s\n", rep.Repository, release, rep.Release.Digest)
 	}
 	if len(rep.Signed) > 0 {
 		fmt.Fprintf(w, "signed %d tags\n", len(rep.Signed))

@@ -167,3 +167,113 @@ func TestPushSignedAndTrustInspect(t *testing.T) {
 		t.Errorf("inspect of an unsigned tag: %d\n%s", code, stdout)
 	}
 }
+
+// TestPushHashTagImmutable: pushing other content under a tag the
+// registry has skips the arch (exit 0, said on stderr and stdout) and
+// leaves the index; --force overwrites.
+func TestPushHashTagImmutable(t *testing.T) {
+	reg := testenv.StartRegistry(t)
+	dir, outs := pushPkg(t, false, "fx", "amd64")
+	if code, _, stderr := lkpkg(t, "push", "--hermetic", "--input-dir", outs["amd64"], "--registry", reg.Host, dir); code != 0 {
+		t.Fatalf("first push: %s", stderr)
+	}
+	before := indexDigests(t, reg.Host+"/lkt/pushme:fx")
+	rebuilt := t.TempDir()
+	if _, err := testenv.BuildOutput(rebuilt, "lkt/pushme", "fx", []string{"amd64"}, 2, 2048, 2); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := lkpkg(t, "push", "--hermetic", "--input-dir", rebuilt, "--registry", reg.Host, dir)
+	if code != 0 {
+		t.Fatalf("push of a rebuild: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		reg.Host + "/lkt/pushme:fx-amd64: the registry already has sha256:",
+		": skipping (a hash tag is never rewritten; --force overwrites)",
+		reg.Host + "/lkt/pushme:fx: no new platforms to push",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if !strings.Contains(stdout, "fx-amd64 "+before[0]+" (already in the registry: skipped)") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	if after := indexDigests(t, reg.Host+"/lkt/pushme:fx"); strings.Join(after, ",") != strings.Join(before, ",") {
+		t.Errorf("the index changed from %v to %v", before, after)
+	}
+	code, _, stderr = lkpkg(t, "push", "--hermetic", "--force", "--input-dir", rebuilt, "--registry", reg.Host, dir)
+	if code != 0 || !strings.Contains(stderr, "(--force)") {
+		t.Fatalf("push --force: exit %d\n%s", code, stderr)
+	}
+	if after := indexDigests(t, reg.Host+"/lkt/pushme:fx"); len(after) != 1 || after[0] == before[0] {
+		t.Errorf("--force left the index at %v", after)
+	}
+	// --force is a flag of push and build (--push), not of manifest,
+	// which writes no arch tag.
+	if code, _, stderr := lkpkg(t, "build", "--push", "--force", "--output-format", "tar", dir); code == 0 || !strings.Contains(stderr, "--output-format dir") {
+		t.Errorf("build --push --force: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := lkpkg(t, "manifest", "--force", dir); code == 0 || !strings.Contains(stderr, "-force") {
+		t.Errorf("manifest --force: exit %d %s", code, stderr)
+	}
+}
+
+// TestPushReleaseRefused: a release is written once; pushing another
+// arch with the same --release fails and says how to release arches
+// pushed separately, which then works with lkpkg manifest --release.
+func TestPushReleaseRefused(t *testing.T) {
+	reg := testenv.StartRegistry(t)
+	dir, outs := pushPkg(t, false, "rl", "amd64", "arm64")
+	push := func(arch string, extra ...string) (int, string) {
+		args := append([]string{"push", "--hermetic", "--input-dir", outs[arch], "--registry", reg.Host}, extra...)
+		code, _, stderr := lkpkg(t, append(args, dir)...)
+		return code, stderr
+	}
+	if code, stderr := push("amd64", "--release", "v1"); code != 0 {
+		t.Fatalf("push --release v1: %s", stderr)
+	}
+	code, stderr := push("arm64", "--release", "v1")
+	if code == 0 || !strings.Contains(stderr, "releases are never overwritten, so nothing was pushed") || !strings.Contains(stderr, "lkpkg manifest --release v1") {
+		t.Fatalf("second arch with --release v1: exit %d\n%s", code, stderr)
+	}
+	if _, err := remote.Head(mustParse(t, reg.Host+"/lkt/pushme:rl-arm64")); err == nil {
+		t.Error("rl-arm64 was pushed although the release was refused")
+	}
+	// Arches pushed separately, then released together.
+	if code, stderr := push("arm64"); code != 0 {
+		t.Fatalf("push arm64: %s", stderr)
+	}
+	if code, _, stderr := lkpkg(t, "manifest", "--hash", "rl", "--registry", reg.Host, "--release", "v2", dir); code != 0 {
+		t.Fatalf("manifest --release v2: %s", stderr)
+	}
+	if got := indexArches(t, reg.Host+"/lkt/pushme:v2"); len(got) != 2 {
+		t.Errorf("release v2 holds %v", got)
+	}
+}
+
+func mustParse(t *testing.T, s string) name.Reference {
+	t.Helper()
+	r, err := name.ParseReference(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// indexDigests returns the digests of the images an index names.
+func indexDigests(t *testing.T, ref string) []string {
+	t.Helper()
+	d, err := remote.Get(mustParse(t, ref))
+	if err != nil {
+		t.Fatalf("%s: %v", ref, err)
+	}
+	im, err := v1.ParseIndexManifest(bytes.NewReader(d.Manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range im.Manifests {
+		out = append(out, m.Digest.String())
+	}
+	return out
+}

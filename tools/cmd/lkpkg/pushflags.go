@@ -21,13 +21,20 @@ type pushFlags struct {
 	reg     registryFlags
 	trust   trustFlags
 	release string
+	force   bool
 }
 
 // register adds the flags; progress adds --progress (build has its own).
 func (f *pushFlags) register(fs *flag.FlagSet, progress bool) {
 	f.reg.register(fs, progress)
 	f.trust.register(fs)
-	fs.StringVar(&f.release, "release", "", "also tag the index as this release")
+	fs.StringVar(&f.release, "release", "", "also tag the index as this release (once: an existing release is left alone when it names the same images, refused otherwise)")
+}
+
+// registerForce adds --force (lkpkg push and build --push: the commands
+// that write <tag>-<arch>).
+func (f *pushFlags) registerForce(fs *flag.FlagSet) {
+	fs.BoolVar(&f.force, "force", false, "overwrite <tag>-<arch> (and the arch's entry in the index <tag>) when the registry already has another image there; without it such arches are skipped, since a hash tag names one source tree")
 }
 
 // options says how to push p: registry, release (checked) and signer.
@@ -35,6 +42,7 @@ func (f *pushFlags) register(fs *flag.FlagSet, progress bool) {
 func (f *pushFlags) options(p *pkg.Package, stderr io.Writer) (push.Options, error) {
 	o := f.reg.options(stderr)
 	o.Release = f.release
+	o.Force = f.force
 	if f.release != "" {
 		if _, err := p.ReleaseRef(f.release); err != nil {
 			return o, err
