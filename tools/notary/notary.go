@@ -205,6 +205,7 @@ func (s *Signer) lock(repo name.Repository) (func(), error) {
 func (s *Signer) Prepare(ctx context.Context, repo name.Repository) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.cfg.Passphrases.use(ctx)
 	unlock, err := s.lock(repo)
 	if err != nil {
 		return err
@@ -301,6 +302,7 @@ func (s *Signer) serverErr(gun data.GUN, err error) error {
 func (s *Signer) Sign(ctx context.Context, targets []sign.Target) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.cfg.Passphrases.use(ctx)
 	if s.repo == nil {
 		return errors.New("notary: Sign before Prepare")
 	}
