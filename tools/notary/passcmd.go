@@ -58,20 +58,21 @@ func runPassCommand(ctx context.Context, line, file string, timeout time.Duratio
 	}
 	err := cmd.Wait()
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if err == nil {
+		return out.Bytes(), nil
+	}
 	switch {
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("%s was stopped: %w", what, ctx.Err())
 	case errors.Is(tctx.Err(), context.DeadlineExceeded):
 		return nil, fmt.Errorf("%s did not finish within %v and was killed; raise pkg: content-trust-passphrase-timeout: in %s or $%s (a duration such as 2m)", what, timeout, file, EnvPassphraseTimeout)
-	case err != nil:
-		how := err.Error()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			how = ee.ProcessState.String()
-		}
-		return nil, fmt.Errorf("%s failed with %s; its output is not shown (it may hold the passphrase): run the command yourself to see why", what, how)
 	}
-	return out.Bytes(), nil
+	how := err.Error()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		how = ee.ProcessState.String()
+	}
+	return nil, fmt.Errorf("%s failed with %s; its output is not shown (it may hold the passphrase): run the command yourself to see why", what, how)
 }
 
 // passTimeout picks the command's time limit: the Passphrases field, else
