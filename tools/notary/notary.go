@@ -16,13 +16,11 @@ package notary
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +31,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/theupdateframework/notary/client"
 	"github.com/theupdateframework/notary/client/changelist"
 	"github.com/theupdateframework/notary/cryptoservice"
@@ -50,7 +47,8 @@ const DefaultServer = "https://notary.docker.io"
 
 // Config configures a Signer.
 type Config struct {
-	// Server is the notary server URL (default DefaultServer).
+	// Server is the notary server URL (default DefaultServerFor the
+	// repository's registry, as docker does).
 	Server string
 	// TrustDir holds keys and trust metadata (default DefaultTrustDir()).
 	TrustDir string
@@ -58,12 +56,27 @@ type Config struct {
 	RootCAs *x509.CertPool
 	// Passphrases unlock the keys.
 	Passphrases *Passphrases
-	// Keychain gives the registry credentials the server's token auth
-	// takes (default authn.DefaultKeychain).
+	// Keychain gives the credentials for the notary server (under its
+	// host's name) and the registry (default authn.DefaultKeychain: docker's
+	// config.json and credential helpers); see transport for where each
+	// may go.
 	Keychain authn.Keychain
-	// Transport is the base transport (default: http.DefaultTransport's
-	// settings with RootCAs).
+	// TokenHosts are token services (host or host:port) the notary server
+	// may name that get the registry's credentials although they are
+	// neither on the registry's host nor its own token service
+	// (--trust-token-service).
+	TokenHosts []string
+	// AllowHTTP says which hosts may be reached over plain HTTP (default
+	// loopback.Is). Credentials never go over plain HTTP to a host that is
+	// not loopback, whatever it says.
+	AllowHTTP func(host string) bool
+	// Transport is the base transport to the notary server and its token
+	// service (default: http.DefaultTransport's settings with RootCAs).
 	Transport http.RoundTripper
+	// RegistryTransport reaches the registry, to read which token service
+	// it names (default: remote.DefaultTransport, plain HTTP to loopback
+	// only).
+	RegistryTransport http.RoundTripper
 }
 
 // DefaultTrustDir is Docker's: $DOCKER_CONFIG/trust, else ~/.docker/trust.
@@ -96,9 +109,6 @@ var (
 
 // New returns a Signer.
 func New(cfg Config) *Signer {
-	if cfg.Server == "" {
-		cfg.Server = DefaultServer
-	}
 	cfg.Server = strings.TrimSuffix(cfg.Server, "/")
 	if cfg.TrustDir == "" {
 		cfg.TrustDir = DefaultTrustDir()
@@ -125,60 +135,35 @@ func GUN(repo name.Repository) data.GUN {
 	return data.GUN(reg + "/" + repo.RepositoryStr())
 }
 
-// transport returns a round tripper to the server, authenticated with the
-// registry's credentials when the server asks for a token.
-func (s *Signer) transport(ctx context.Context, repo name.Repository, push bool) http.RoundTripper {
-	base := s.cfg.Transport
-	if base == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{RootCAs: s.cfg.RootCAs, MinVersion: tls.VersionTLS12}
-		base = t
-	}
-	u, err := url.Parse(s.cfg.Server)
-	if err != nil {
-		return base
-	}
-	reg, err := name.NewRegistry(u.Host, name.WeakValidation)
-	if err != nil {
-		return base
-	}
-	auth, err := s.cfg.Keychain.Resolve(repo.Registry)
-	if err != nil {
-		auth = authn.Anonymous
-	}
-	scope := repo.Scope(transport.PullScope)
-	if push {
-		scope = repo.Scope(transport.PushScope)
-	}
-	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	t, err := transport.NewWithContext(tctx, reg, auth, base, []string{scope})
-	if err != nil {
-		// No /v2/ handshake (or no server): let notary report the error.
-		return base
-	}
-	return t
-}
-
 // open makes a notary client for repo in trustDir with an in-memory
 // changelist (so concurrent pushes never share pending changes).
-func (s *Signer) open(ctx context.Context, repo name.Repository, trustDir string, push bool) (client.Repository, changelist.Changelist, error) {
+// A *withheldError says the registry's credentials were not sent to the
+// server's token service (reads go on anonymously; pushes stop).
+func (s *Signer) open(ctx context.Context, repo name.Repository, trustDir string, push bool) (client.Repository, changelist.Changelist, *withheldError, error) {
 	gun := GUN(repo)
+	server := s.server(repo)
 	cache, err := store.NewFileStore(filepath.Join(trustDir, "tuf", filepath.FromSlash(gun.String()), "metadata"), "json")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	ks, err := trustmanager.NewKeyFileStore(trustDir, s.cfg.Passphrases.Retriever())
 	if err != nil {
-		return nil, nil, fmt.Errorf("trust dir %s: %w", trustDir, err)
+		return nil, nil, nil, fmt.Errorf("trust dir %s: %w", trustDir, err)
 	}
-	remote, err := store.NewHTTPStore(s.cfg.Server+"/v2/"+gun.String()+"/_trust/tuf/", "", "json", "key", s.transport(ctx, repo, push))
+	rt, withheld, err := s.transport(ctx, repo, push)
 	if err != nil {
-		return nil, nil, fmt.Errorf("notary server %s: %w", s.cfg.Server, err)
+		return nil, nil, withheld, err
+	}
+	if push && withheld != nil {
+		return nil, nil, withheld, withheld
+	}
+	remote, err := store.NewHTTPStore(server+"/v2/"+gun.String()+"/_trust/tuf/", "", "json", "key", rt)
+	if err != nil {
+		return nil, nil, withheld, fmt.Errorf("notary server %s: %w", server, err)
 	}
 	cl := changelist.NewMemChangelist()
-	r, err := client.NewRepository(gun, s.cfg.Server, remote, cache, trustpinning.TrustPinConfig{}, cryptoservice.NewCryptoService(ks), cl)
-	return r, cl, err
+	r, err := client.NewRepository(gun, server, remote, cache, trustpinning.TrustPinConfig{}, cryptoservice.NewCryptoService(ks), cl)
+	return r, cl, withheld, err
 }
 
 // lock serialises lkpkg processes that use the same trust dir and GUN.
@@ -205,12 +190,13 @@ func (s *Signer) lock(repo name.Repository) (func(), error) {
 func (s *Signer) Prepare(ctx context.Context, repo name.Repository) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.cfg.Passphrases.use(ctx)
 	unlock, err := s.lock(repo)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	r, cl, err := s.open(ctx, repo, s.cfg.TrustDir, true)
+	r, cl, _, err := s.open(ctx, repo, s.cfg.TrustDir, true)
 	if err != nil {
 		return err
 	}
@@ -224,7 +210,7 @@ func (s *Signer) Prepare(ctx context.Context, repo name.Repository) error {
 	case err == nil:
 		roles, err := r.ListRoles()
 		if err != nil {
-			return s.serverErr(gun, err)
+			return s.serverErr(repo, err)
 		}
 		var ids []string
 		for _, role := range roles {
@@ -262,12 +248,12 @@ func (s *Signer) Prepare(ctx context.Context, repo name.Repository) error {
 			return fmt.Errorf("initialising %s needs a new targets key: %w", gun, err)
 		}
 		if err := r.Initialize([]string{rootID}, data.CanonicalSnapshotRole); err != nil {
-			return fmt.Errorf("initialising the trust collection %s: %w", gun, s.serverErr(gun, s.cfg.Passphrases.explain(err)))
+			return fmt.Errorf("initialising the trust collection %s: %w", gun, s.serverErr(repo, s.cfg.Passphrases.explain(err)))
 		}
 		s.fresh = true
 		return nil
 	default:
-		return s.serverErr(gun, err)
+		return s.serverErr(repo, err)
 	}
 }
 
@@ -284,15 +270,16 @@ func shortIDs(ids []string) []string {
 	return out
 }
 
-func (s *Signer) serverErr(gun data.GUN, err error) error {
+func (s *Signer) serverErr(repo name.Repository, err error) error {
+	gun, server := GUN(repo), s.server(repo)
 	var off store.ErrOffline
 	var unavailable store.ErrServerUnavailable
 	var netErr store.NetworkError
 	switch {
 	case errors.As(err, &off), errors.As(err, &netErr), errors.As(err, &unavailable):
-		return fmt.Errorf("notary server %s (trust collection %s): %w; check --trust-server, or push with --disable-content-trust", s.cfg.Server, gun, err)
+		return fmt.Errorf("notary server %s (trust collection %s): %w; check --trust-server, or push with --disable-content-trust", server, gun, err)
 	}
-	return fmt.Errorf("trust collection %s on %s: %w", gun, s.cfg.Server, err)
+	return fmt.Errorf("trust collection %s on %s: %w", gun, server, err)
 }
 
 // Sign implements sign.Signer: it adds each target to the targets role
@@ -301,6 +288,7 @@ func (s *Signer) serverErr(gun data.GUN, err error) error {
 func (s *Signer) Sign(ctx context.Context, targets []sign.Target) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.cfg.Passphrases.use(ctx)
 	if s.repo == nil {
 		return errors.New("notary: Sign before Prepare")
 	}
@@ -350,7 +338,7 @@ func (s *Signer) Sign(ctx context.Context, targets []sign.Target) error {
 		if isPassphraseErr(err) {
 			return fmt.Errorf("publishing to %s: %w", gun, err)
 		}
-		lastErr = s.serverErr(gun, err)
+		lastErr = s.serverErr(s.repoName, err)
 	}
 	return fmt.Errorf("publishing to %s failed 5 times: %w", gun, lastErr)
 }
@@ -362,61 +350,4 @@ func isPassphraseErr(err error) bool {
 
 func sameTarget(t client.Target, d v1.Descriptor) bool {
 	return hex.EncodeToString(t.Hashes["sha256"]) == d.Digest.Hex && t.Length == d.Size
-}
-
-// Reader returns a Verifier that reads trust data with its own trust dir:
-// an empty temporary dir gives a fresh client that trusts the collection's
-// root on first use (as a new machine's docker pull does).
-func (s *Signer) Reader(trustDir string) *Signer {
-	cfg := s.cfg
-	cfg.TrustDir = trustDir
-	return &Signer{cfg: cfg}
-}
-
-// Signed implements sign.Verifier.
-func (s *Signer) Signed(ctx context.Context, tag name.Tag) (*sign.Signature, error) {
-	r, _, err := s.open(ctx, tag.Context(), s.cfg.TrustDir, false)
-	if err != nil {
-		return nil, err
-	}
-	t, err := r.GetTargetByName(tag.TagStr())
-	if err != nil {
-		var nst client.ErrNoSuchTarget
-		var notExist client.ErrRepositoryNotExist
-		if errors.As(err, &nst) || errors.As(err, &notExist) {
-			return nil, fmt.Errorf("%s: %w in %s on %s", tag, sign.ErrNotSigned, GUN(tag.Context()), s.cfg.Server)
-		}
-		return nil, s.serverErr(GUN(tag.Context()), err)
-	}
-	return signature(t.Target, t.Role.String()), nil
-}
-
-// List implements sign.Verifier.
-func (s *Signer) List(ctx context.Context, repo name.Repository) ([]sign.Signature, error) {
-	r, _, err := s.open(ctx, repo, s.cfg.TrustDir, false)
-	if err != nil {
-		return nil, err
-	}
-	ts, err := r.ListTargets()
-	if err != nil {
-		var notExist client.ErrRepositoryNotExist
-		if errors.As(err, &notExist) {
-			return nil, fmt.Errorf("%s: %w (no trust data on %s)", GUN(repo), sign.ErrNotSigned, s.cfg.Server)
-		}
-		return nil, s.serverErr(GUN(repo), err)
-	}
-	var out []sign.Signature
-	for _, t := range ts {
-		out = append(out, *signature(t.Target, t.Role.String()))
-	}
-	return out, nil
-}
-
-func signature(t client.Target, role string) *sign.Signature {
-	return &sign.Signature{
-		Tag:    t.Name,
-		Digest: v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(t.Hashes["sha256"])},
-		Size:   t.Length,
-		Signer: role,
-	}
 }

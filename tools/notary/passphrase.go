@@ -1,14 +1,14 @@
 package notary
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	notarylib "github.com/theupdateframework/notary"
 	"gopkg.in/yaml.v3"
@@ -25,14 +25,19 @@ const (
 // (targets, snapshot, delegations) from
 // $DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE, and either, when its
 // variable is unset, from the output of the command in linuxkit's
-// config.yml (pkg: content-trust-passphrase-command:), run with sh -c once.
-// Passphrases never appear in arguments, logs or errors.
+// config.yml (pkg: content-trust-passphrase-command:), run with sh -c once
+// under a time limit (see runPassCommand). Passphrases never appear in
+// arguments, logs or errors, and neither does the command's output.
 type Passphrases struct {
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
 	// ConfigFile is linuxkit's config.yml (default
 	// ~/.moby/linuxkit/config.yml); a missing file is fine.
 	ConfigFile string
+	// Timeout bounds the passphrase command (default
+	// $LKPKG_PASSPHRASE_TIMEOUT, else config.yml's pkg:
+	// content-trust-passphrase-timeout:, else 60s).
+	Timeout time.Duration
 
 	once    sync.Once
 	cmdPass string
@@ -41,6 +46,7 @@ type Passphrases struct {
 
 	mu      sync.Mutex
 	lastErr error
+	ctx     context.Context
 }
 
 // DefaultConfigFile is ~/.moby/linuxkit/config.yml.
@@ -55,7 +61,16 @@ func DefaultConfigFile() string {
 type linuxkitConfig struct {
 	Pkg struct {
 		PassphraseCommand string `yaml:"content-trust-passphrase-command"`
+		PassphraseTimeout string `yaml:"content-trust-passphrase-timeout"`
 	} `yaml:"pkg"`
+}
+
+// use sets the context the passphrase command runs under (the push's:
+// cancelling lkpkg stops it).
+func (p *Passphrases) use(ctx context.Context) {
+	p.mu.Lock()
+	p.ctx = ctx
+	p.mu.Unlock()
 }
 
 // command runs the config's passphrase command once.
@@ -82,18 +97,20 @@ func (p *Passphrases) command() (string, string, error) {
 		if p.cmd == "" {
 			return
 		}
-		var stderr bytes.Buffer
-		cmd := exec.Command("sh", "-c", p.cmd)
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
+		timeout, err := p.passTimeout(c.Pkg.PassphraseTimeout, file)
 		if err != nil {
-			// The command's stderr may say why; its stdout is the secret
-			// and is never shown.
-			msg := strings.TrimSpace(stderr.String())
-			if len(msg) > 300 {
-				msg = msg[:300]
-			}
-			p.cmdErr = fmt.Errorf("content-trust-passphrase-command in %s failed: %v %s", file, err, msg)
+			p.cmdErr = err
+			return
+		}
+		p.mu.Lock()
+		ctx := p.ctx
+		p.mu.Unlock()
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		out, err := runPassCommand(ctx, p.cmd, file, timeout)
+		if err != nil {
+			p.cmdErr = err
 			return
 		}
 		p.cmdPass = strings.TrimRight(string(out), "\r\n")

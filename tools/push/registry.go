@@ -3,7 +3,6 @@ package push
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -12,6 +11,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/loopback"
 )
 
 // Registry says where and how to reach a registry.
@@ -21,8 +22,9 @@ type Registry struct {
 	// an org with no host means Docker Hub).
 	Prefix string
 	// Insecure lists registries (host[:port]) that may be reached over
-	// plain HTTP. Loopback registries (localhost, 127.0.0.0/8, ::1) always
-	// may; no other registry is reached without TLS.
+	// plain HTTP. Loopback registries (a literal 127.0.0.0/8 or ::1
+	// address, or a name that resolves only to such addresses: see
+	// loopback.Is) always may; no other registry is reached without TLS.
 	Insecure []string
 	// Keychain finds credentials (default authn.DefaultKeychain: docker's
 	// config.json and its credential helpers).
@@ -46,7 +48,7 @@ func (r Registry) Repository(image string) (name.Repository, error) {
 	if err != nil {
 		return name.Repository{}, fmt.Errorf("image %s: %w", s, err)
 	}
-	if r.allowHTTP(repo.RegistryStr()) {
+	if r.AllowHTTP(repo.RegistryStr()) {
 		repo, err = name.NewRepository(s, name.WeakValidation, name.Insecure)
 		if err != nil {
 			return name.Repository{}, err
@@ -55,33 +57,26 @@ func (r Registry) Repository(image string) (name.Repository, error) {
 	return repo, nil
 }
 
-// IsLoopback reports whether host (host or host:port) is this machine.
-func IsLoopback(host string) bool {
-	h := host
-	if hh, _, err := net.SplitHostPort(host); err == nil {
-		h = hh
-	}
-	h = strings.Trim(h, "[]")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
+// IsLoopback reports whether host (host or host:port) is this machine;
+// it is loopback.Is, the one rule every package uses.
+func IsLoopback(host string) bool { return loopback.Is(host) }
+
+// AllowHTTP reports whether host (host[:port]) may be reached over plain
+// HTTP: a loopback host, or one listed with --insecure-registry.
+func (r Registry) AllowHTTP(host string) bool { return r.allowHTTP(host) }
 
 func (r Registry) allowHTTP(host string) bool {
-	if IsLoopback(host) {
-		return true
-	}
 	for _, i := range r.Insecure {
 		if i == host {
 			return true
 		}
 	}
-	return false
+	return loopback.Is(host)
 }
 
-func (r Registry) keychain() authn.Keychain {
+// AuthKeychain is where r finds credentials: Keychain, else docker's
+// config.json and credential helpers. Signing uses the same one.
+func (r Registry) AuthKeychain() authn.Keychain {
 	if r.Keychain != nil {
 		return r.Keychain
 	}
@@ -94,7 +89,7 @@ func (r Registry) BaseTransport() http.RoundTripper {
 	if t == nil {
 		t = remote.DefaultTransport
 	}
-	return &httpGuard{inner: t, allow: r.allowHTTP}
+	return &httpGuard{inner: t, allow: r.AllowHTTP}
 }
 
 // Options returns go-containerregistry options for r.
@@ -108,7 +103,7 @@ func (r Registry) Options() []remote.Option {
 		jobs = 4
 	}
 	return []remote.Option{
-		remote.WithAuthFromKeychain(r.keychain()),
+		remote.WithAuthFromKeychain(r.AuthKeychain()),
 		remote.WithTransport(r.BaseTransport()),
 		remote.WithRetryBackoff(retry),
 		remote.WithJobs(jobs),
@@ -126,7 +121,7 @@ type httpGuard struct {
 
 func (g *httpGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" && !g.allow(req.URL.Host) {
-		return nil, fmt.Errorf("refusing plain HTTP to %s: pass --insecure-registry %s if it really has no TLS", req.URL.Host, req.URL.Host)
+		return nil, fmt.Errorf("refusing plain HTTP to %s: it is neither a loopback address nor a name that resolves only to loopback addresses; use https, or pass --insecure-registry %s if it really has no TLS", req.URL.Host, req.URL.Host)
 	}
 	return g.inner.RoundTrip(req)
 }

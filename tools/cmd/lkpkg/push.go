@@ -46,12 +46,18 @@ separate commands, push them without --release, then run 'lkpkg manifest
 
 Unless build.yml says disable-content-trust: true (or
 --disable-content-trust), every tag pushed is signed with Docker Content
-Trust on --trust-server, with keys in --trust-dir (~/.docker/trust). Keys
-and passphrases are checked before anything is pushed. Passphrases come
-from $DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE and
+Trust on --trust-server (default as docker: https://notary.docker.io for
+Docker Hub, https://<registry host> for any other registry), with keys in
+--trust-dir (~/.docker/trust). Keys and passphrases are checked before
+anything is pushed. Passphrases come from
+$DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE and
 $DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE, else from the command in
-~/.moby/linuxkit/config.yml (pkg: content-trust-passphrase-command:);
-there is never a prompt.
+~/.moby/linuxkit/config.yml (pkg: content-trust-passphrase-command:, run
+for at most pkg: content-trust-passphrase-timeout: or
+$LKPKG_PASSPHRASE_TIMEOUT, default 60s); there is never a prompt. The
+registry's credentials go to the notary server's token service only on
+the registry's host, the registry's own token service, or a
+--trust-token-service host; see docs/signing.md.
 
 --sign=cosign signs with a cosign key pair instead: each pushed manifest
 gets a cosign signature in the registry (an OCI 1.1 referrer where the
@@ -64,7 +70,9 @@ anything is pushed. Nothing goes to a transparency log. --sign=none pushes
 unsigned.
 
 Credentials: docker's config.json and credential helpers. Plain HTTP only
-for loopback registries and those given with --insecure-registry.
+for loopback registries (a literal loopback address, or a name that
+resolves only to loopback addresses) and those given with
+--insecure-registry.
 
 Bazel's push targets run: lkpkg push --hermetic --input-dir LAYOUTS [--registry R] [--release X] DIR
 (no git, no build: the tag comes from LAYOUTS/result.json).`,

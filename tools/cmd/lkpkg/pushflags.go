@@ -79,17 +79,15 @@ func (r *registryFlags) options(stderr io.Writer) push.Options {
 // trustFlags configure signing: Docker Content Trust (notary) or cosign.
 type trustFlags struct {
 	server, dir, ca, signer string
+	tokenHosts              stringList
 	cosignKey, cosignPub    string
 	cosignAttach            string
 }
 
 func (t *trustFlags) register(fs *flag.FlagSet) {
-	def := os.Getenv("DOCKER_CONTENT_TRUST_SERVER")
-	if def == "" {
-		def = notary.DefaultServer
-	}
 	fs.StringVar(&t.signer, "sign", "notary", "how to sign when content trust is on: notary (Docker Content Trust), cosign (signatures in the registry, --cosign-key) or none")
-	fs.StringVar(&t.server, "trust-server", def, "notary server for content trust (default $DOCKER_CONTENT_TRUST_SERVER, else Docker's)")
+	fs.StringVar(&t.server, "trust-server", os.Getenv("DOCKER_CONTENT_TRUST_SERVER"), "notary server for content trust (default $DOCKER_CONTENT_TRUST_SERVER, else as docker: "+notary.DefaultServer+" for Docker Hub, https://<registry host> for any other registry)")
+	fs.Var(&t.tokenHosts, "trust-token-service", "HOST[:PORT] of a token service the notary server names that may get the registry's credentials although it is neither on the registry's host nor the registry's own token service (repeatable; never over plain HTTP)")
 	fs.StringVar(&t.dir, "trust-dir", "", "trust keys and metadata (default $DOCKER_CONFIG/trust, else ~/.docker/trust)")
 	fs.StringVar(&t.ca, "trust-ca", "", "PEM file of CAs that sign the notary server's certificate (default: the system's)")
 	fs.StringVar(&t.cosignKey, "cosign-key", "", "cosign private key file (cosign generate-key-pair's cosign.key); its password comes from $COSIGN_PASSWORD")
@@ -97,8 +95,14 @@ func (t *trustFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.cosignAttach, "cosign-attach", "auto", "where cosign signatures go: referrers (OCI 1.1 referrers API), tag (sha256-<hex>.sig), or auto (referrers when the registry has the API)")
 }
 
-func (t *trustFlags) notary() (*notary.Signer, error) {
-	cfg := notary.Config{Server: t.server, TrustDir: t.dir, Passphrases: &notary.Passphrases{}}
+// notary returns a DCT signer that reaches the notary server and its token
+// service with reg's credentials and plain-HTTP rule.
+func (t *trustFlags) notary(reg push.Registry) (*notary.Signer, error) {
+	cfg := notary.Config{
+		Server: t.server, TrustDir: t.dir, Passphrases: &notary.Passphrases{},
+		Keychain: reg.AuthKeychain(), TokenHosts: t.tokenHosts,
+		AllowHTTP: reg.AllowHTTP, RegistryTransport: reg.BaseTransport(),
+	}
 	if t.ca != "" {
 		b, err := os.ReadFile(t.ca)
 		if err != nil {
@@ -146,7 +150,7 @@ func (t *trustFlags) signerFor(p *pkg.Package, reg push.Registry) (sign.Signer, 
 	}
 	switch t.signer {
 	case "notary":
-		return t.notary()
+		return t.notary(reg)
 	case "cosign":
 		return t.cosign(reg, true)
 	case "none":
@@ -159,7 +163,7 @@ func (t *trustFlags) signerFor(p *pkg.Package, reg push.Registry) (sign.Signer, 
 func (t *trustFlags) verifier(reg push.Registry) (sign.Verifier, error) {
 	switch t.signer {
 	case "notary":
-		return t.notary()
+		return t.notary(reg)
 	case "cosign":
 		return t.cosign(reg, false)
 	}

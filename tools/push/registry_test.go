@@ -1,0 +1,54 @@
+package push
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// plainGet sends GET url through r's guarded transport.
+func plainGet(r Registry, url string) error {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := r.BaseTransport().RoundTrip(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	return err
+}
+
+// A *.localhost name is not loopback for its spelling: DNS can point it
+// anywhere, and plain HTTP would carry the registry credentials there.
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	const host = "lkpkg-test-nowhere.localhost:5000"
+	if ips, err := net.LookupIP("lkpkg-test-nowhere.localhost"); err == nil {
+		all := true
+		for _, ip := range ips {
+			all = all && ip.IsLoopback()
+		}
+		if all {
+			t.Skip("this machine's resolver maps *.localhost to loopback, which the rule allows")
+		}
+	}
+	err := plainGet(Registry{}, "http://"+host+"/v2/")
+	if err == nil || !strings.Contains(err.Error(), "refusing plain HTTP to "+host) || !strings.Contains(err.Error(), "--insecure-registry "+host) {
+		t.Fatalf("plain HTTP to %s: %v, want a refusal naming --insecure-registry", host, err)
+	}
+	if (Registry{}).AllowHTTP(host) {
+		t.Errorf("AllowHTTP(%s) = true", host)
+	}
+	if !(Registry{Insecure: []string{host}}).AllowHTTP(host) {
+		t.Errorf("--insecure-registry %s does not allow it", host)
+	}
+
+	// A literal loopback address may be reached over plain HTTP.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	if err := plainGet(Registry{}, srv.URL+"/v2/"); err != nil {
+		t.Errorf("plain HTTP to loopback %s: %v", srv.URL, err)
+	}
+}
