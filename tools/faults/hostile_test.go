@@ -113,7 +113,8 @@ func TestHostileInputs(t *testing.T) {
 		})
 		hostile("lkpkg push: "+name, func(t *testing.T, s *sandbox) {
 			in := prepare(t, s)
-			dir := pushPackage(t, "hostile", false, "amd64")
+			writeFiles(t, s.dir, map[string]string{"pkg/build.yml": "image: hostile\norg: lkt\narches: [amd64]\ndisable-content-trust: true\n", "pkg/Dockerfile": "FROM scratch\n"})
+			dir := s.path("pkg")
 			// Port 1 refuses connections: the check must come before any push.
 			s.check(t, lkpkg(t, s.opts(30*time.Second), "push", "--hermetic", "--progress", "quiet", "--input-dir", in, "--registry", "127.0.0.1:1", dir), want)
 		})

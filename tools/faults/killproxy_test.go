@@ -73,10 +73,17 @@ type killPlan struct {
 	key  string
 	k    int
 	mode string
+	// stayDown keeps the registry down until the push has given up (every
+	// request is dropped); the test then starts it and reruns the push.
+	stayDown bool
 }
 
 func (p killPlan) String() string {
-	return fmt.Sprintf("%s #%d %s", p.key, p.k, p.mode)
+	s := fmt.Sprintf("%s #%d %s", p.key, p.k, p.mode)
+	if p.stayDown {
+		s += ", down until the push fails"
+	}
+	return s
 }
 
 // killProxy sits between lkpkg and the registry, counts requests per key
@@ -95,6 +102,7 @@ type killProxy struct {
 	plan     *killPlan
 	fired    bool
 	down     chan struct{}
+	dead     bool
 	startErr error
 }
 
@@ -155,10 +163,14 @@ func (p *killProxy) seen() (counts map[string]int, bodies map[string]bool) {
 
 func (p *killProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
-	down := p.down
+	down, dead := p.down, p.dead
 	p.mu.Unlock()
 	if down != nil {
 		<-down
+	}
+	if dead {
+		drop(w)
+		return
 	}
 	key := r.Method + " " + requestKind(r.URL.Path)
 	p.mu.Lock()
@@ -190,7 +202,33 @@ func (p *killProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.crash()
 		drop(w)
 	}
+	if plan.stayDown {
+		p.mu.Lock()
+		p.dead = true
+		close(p.down)
+		p.down = nil
+		p.mu.Unlock()
+		return
+	}
 	p.restart()
+}
+
+// revive starts a registry that a stayDown plan left down.
+func (p *killProxy) revive() {
+	p.mu.Lock()
+	dead := p.dead
+	p.mu.Unlock()
+	if !dead {
+		return
+	}
+	err := p.reg.start()
+	p.tr.CloseIdleConnections()
+	p.mu.Lock()
+	p.dead = false
+	if err != nil {
+		p.startErr = err
+	}
+	p.mu.Unlock()
 }
 
 // crash kills the registry (once per plan) and holds new requests.

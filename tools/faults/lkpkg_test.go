@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,23 @@ func (r run) String() string {
 		s += " (killed: timeout)"
 	}
 	return s + "\nstdout: " + clip(r.stdout) + "\nstderr: " + clip(r.stderr)
+}
+
+// testDirRE matches the test temp dirs (t.TempDir), whose names hold the
+// test's name: keywords are looked for in messages with them taken out,
+// so that a test named after a file cannot find that file's name there.
+var testDirRE = regexp.MustCompile(regexp.QuoteMeta(os.TempDir()) + `/Test[^/\s]*`)
+
+// stderrHas reports whether r's stderr, test dir names taken out, holds
+// any of the keywords.
+func (r run) stderrHas(keywords ...string) bool {
+	msg := testDirRE.ReplaceAllString(r.stderr, "$$TMP")
+	for _, k := range keywords {
+		if strings.Contains(msg, testDirRE.ReplaceAllString(k, "$$TMP")) {
+			return true
+		}
+	}
+	return false
 }
 
 func clip(s string) string {

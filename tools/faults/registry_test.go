@@ -78,6 +78,7 @@ func (s *killSetup) round(t *testing.T, tag string, seed uint64, plan *killPlan)
 	args := []string{"push", "--hermetic", "--progress", "quiet", "--input-dir", out, "--registry", s.proxy.host, s.pkg}
 	s.proxy.arm(plan)
 	first := lkpkg(t, runOpts{}, args...)
+	s.proxy.revive()
 	fired, startErr := s.proxy.result()
 	s.proxy.disarm()
 	if startErr != nil {
@@ -85,6 +86,9 @@ func (s *killSetup) round(t *testing.T, tag string, seed uint64, plan *killPlan)
 	}
 	if plan != nil && !fired {
 		return fmt.Errorf("kill point %v never reached (%v)", plan, first)
+	}
+	if plan != nil && plan.stayDown && first.code == 0 {
+		return fmt.Errorf("the push succeeded with the registry down: %v", first)
 	}
 	how := "push survived the kill"
 	if first.code != 0 {
@@ -115,7 +119,10 @@ func (s *killSetup) round(t *testing.T, tag string, seed uint64, plan *killPlan)
 // each killed before it is forwarded, after the registry answered, and
 // (for requests with a body) half-way through the body.
 // $FAULTS_KILLPOINTS caps the number: the manifest and index writes are
-// always kept, the others thinned evenly.
+// always kept, the others thinned evenly. A few more leave the registry
+// down until the push fails, so that the rerun finds what a crashed push
+// left behind: half an upload, an arch tag without an index entry, an
+// index written but never acknowledged.
 func killPlans(counts map[string]int, bodies map[string]bool) []killPlan {
 	keys := make([]string, 0, len(counts))
 	for k := range counts {
@@ -156,5 +163,17 @@ func killPlans(counts map[string]int, bodies map[string]bool) []killPlan {
 		}
 		others = thin
 	}
-	return append(others, writes...)
+	plans := append(others, writes...)
+	for _, p := range []killPlan{
+		{key: "PATCH upload", k: 1, mode: "mid"},
+		{key: "PUT manifest-arch", k: 1, mode: "after"},
+		{key: "PUT manifest-index", k: 1, mode: "before"},
+		{key: "PUT manifest-index", k: 1, mode: "after"},
+	} {
+		if counts[p.key] >= p.k {
+			p.stayDown = true
+			plans = append(plans, p)
+		}
+	}
+	return plans
 }

@@ -86,14 +86,8 @@ func (s *sandbox) check(t *testing.T, r run, e expect) {
 	if r.code != e.code {
 		t.Errorf("exit status %d, want %d", r.code, e.code)
 	}
-	if len(e.anyOf) > 0 {
-		found := false
-		for _, k := range e.anyOf {
-			found = found || strings.Contains(r.stderr, k)
-		}
-		if !found {
-			t.Errorf("the error does not name any of %q", e.anyOf)
-		}
+	if len(e.anyOf) > 0 && !r.stderrHas(e.anyOf...) {
+		t.Errorf("the error does not name any of %q", e.anyOf)
 	}
 	if esc := s.escapes(); len(esc) > 0 {
 		t.Errorf("written outside the temp dir: %v", esc)

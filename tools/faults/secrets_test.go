@@ -79,7 +79,7 @@ func TestSecrets(t *testing.T) {
 		// Signed with an anonymous token, or refused naming the realm.
 		switch {
 		case r.code == 0 && strings.Contains(r.stdout, "signed"):
-		case r.code != 0 && strings.Contains(r.stderr, "localhost"):
+		case r.code != 0 && r.stderrHas("localhost"):
 		default:
 			t.Errorf("want a signed push, or an error naming the realm's host: %v", r)
 		}
@@ -90,7 +90,7 @@ func TestSecrets(t *testing.T) {
 		home := t.TempDir()
 		writeFiles(t, home, map[string]string{".moby/linuxkit/config.yml": "pkg:\n  content-trust-passphrase-command: 'echo " + cmdPass + " >&2; echo " + cmdPass + "; exit 3'\n"})
 		r := push(t, "passcmd", []string{"DOCKER_CONFIG=" + t.TempDir(), "HOME=" + home})
-		if r.code != 1 || !strings.Contains(r.stderr, "passphrase") {
+		if r.code != 1 || !r.stderrHas("passphrase") {
 			t.Errorf("want exit 1 and an error about the passphrase command: %v", r)
 		}
 		if strings.Contains(r.stdout+r.stderr, cmdPass) {
