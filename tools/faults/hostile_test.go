@@ -123,6 +123,7 @@ func TestHostileInputs(t *testing.T) {
 	resultCase("result.json layout ../../etc", func(a map[string]any) { a["layout"] = "../../etc" })
 
 	hostileGit(t, hostile)
+	hostileNet(t, hostile)
 }
 
 func writeFile(t *testing.T, file, content string) {
