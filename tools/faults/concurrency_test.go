@@ -35,6 +35,7 @@ var (
 
 func TestConcurrentPushers(t *testing.T) {
 	famConcurrency.start(t)
+	famConcurrency.note("rounds with an entry missing", 0)
 	reg := testenv.StartRegistry(t)
 	dir := pushPackage(t, "conc", false, concArches...)
 	rounds := 20

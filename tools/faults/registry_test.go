@@ -34,6 +34,8 @@ type killSetup struct {
 
 func TestRegistryKillPoints(t *testing.T) {
 	famRegistry.start(t)
+	famRegistry.note("incomplete indexes", 0)
+	famRegistry.note("entries lost", 0)
 	s := &killSetup{reg: startRegProc(t)}
 	s.proxy = startKillProxy(t, s.reg)
 	s.pkg = pushPackage(t, "killme", false, "amd64", "arm64", "s390x")
