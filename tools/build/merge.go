@@ -30,12 +30,22 @@ func ReadResult(out string) (*Result, error) {
 // index lists the images in the order of inputs, as Build lists build.yml's
 // arches, so merging per-arch builds gives the same index digest as one
 // multi-arch build of the same images. Files are copied (never linked):
-// inputs may be read-only or symlinks out of a sandbox. out must not exist
-// or be empty.
+// inputs may be read-only or symlinks out of a sandbox. out is replaced as
+// Build replaces its output directory (CheckOutputDir says which are).
 func Merge(out string, inputs []string) (*Result, error) {
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("merge: no inputs")
 	}
+	out, err := filepath.Abs(out)
+	if err != nil {
+		return nil, err
+	}
+	final := out
+	out, err = stageOutput(final)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(out)
 	res := &Result{Layout: "index"}
 	index := Index{SchemaVersion: 2, MediaType: MediaTypeIndex}
 	indexDir := filepath.Join(out, "index")
@@ -89,6 +99,9 @@ func Merge(out string, inputs []string) (*Result, error) {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(out, "result.json"), append(b, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	if err := commitOutput(out, final); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -36,6 +36,11 @@ packages: --output-dir/<image>), by default
 ${XDG_CACHE_HOME:-~/.cache}/rules_linuxkit/images/<org>/<image>/<tag>.
 Nothing is pushed unless --push.
 
+OUT is written whole into a temporary sibling, then renamed into place; it
+gets a .lkpkg-output marker file. An existing OUT is replaced only if it has
+that marker (an earlier lkpkg output) or holds no files (only empty
+directories); any other OUT is refused and left untouched.
+
 Packages given together are built in dependency order, and a package whose
 build args refer to another (@lkt:pkg:) gets that package's output as a
 BuildKit named context, so FROM org/image:<tag> needs no registry. Outside
@@ -213,6 +218,16 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("%s and %s are both named %s: build them separately", other, p.Dir, p.Spec.Image)
 			}
 			seen[p.Spec.Image] = p.Dir
+		}
+	}
+
+	// Refused output directories are reported before anything is built.
+	for _, p := range pkgs {
+		if err := build.CheckOutputDir(outFor(p)); err != nil {
+			if *outputDir != "" {
+				return fmt.Errorf("--output-dir %w", err)
+			}
+			return fmt.Errorf("output directory %w", err)
 		}
 	}
 
