@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
 // An --output-dir holding files lkpkg did not write is refused before
@@ -31,5 +34,37 @@ func TestOutputDirRefusedBeforeBuilding(t *testing.T) {
 		if b, err := os.ReadFile(filepath.Join(out, "important.txt")); err != nil || string(b) != "mine" {
 			t.Fatalf("important.txt after lkpkg %s: %q, %v", args[0], b, err)
 		}
+	}
+}
+
+// lkpkg index trusts no result.json: an arch of ../../x would be written
+// outside --output-dir.
+func TestIndexRejectsEscapingArch(t *testing.T) {
+	root := t.TempDir()
+	in := filepath.Join(root, "in")
+	if _, err := testenv.BuildOutput(in, "lkt/esc", "abc", []string{"amd64"}, 1, 64, 1); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(in, "result.json")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte(`"arch": "amd64"`), []byte(`"arch": "../../escaped"`), 1)
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(root, "a", "b", "out")
+	code, _, errOut := lkpkg(t, "index", "--output-dir", out, in)
+	if code == 0 {
+		t.Fatal("lkpkg index accepted arch ../../escaped")
+	}
+	for _, want := range []string{file, "arches[0].arch", "../../escaped"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr %q does not mention %q", errOut, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "a", "escaped")); err == nil {
+		t.Error("lkpkg index wrote outside --output-dir")
 	}
 }
