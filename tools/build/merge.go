@@ -7,22 +7,6 @@ import (
 	"path/filepath"
 )
 
-// ReadResult reads the result.json of a build output directory.
-func ReadResult(out string) (*Result, error) {
-	b, err := os.ReadFile(filepath.Join(out, "result.json"))
-	if err != nil {
-		return nil, fmt.Errorf("not a build output: %w", err)
-	}
-	var r Result
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(out, "result.json"), err)
-	}
-	if r.Ref == "" || r.Tag == "" || r.Layout == "" {
-		return nil, fmt.Errorf("%s: no ref, tag or layout", filepath.Join(out, "result.json"))
-	}
-	return &r, nil
-}
-
 // Merge combines build outputs of the same package for different arches
 // (e.g. one Bazel action per arch, each `lkpkg build --platforms
 // linux/<arch>`) into one output directory in Build's format: out/<arch>/
