@@ -136,4 +136,3 @@ func TestParseYAMLBombs(t *testing.T) {
 		})
 	}
 }
-
