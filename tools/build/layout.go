@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
 // OCI media types and annotations used in layouts.
@@ -79,9 +80,12 @@ func readBlob(layout, digest string) ([]byte, error) {
 
 // ReadIndex reads a layout's index.json.
 func ReadIndex(layout string) (*Index, error) {
-	b, err := os.ReadFile(filepath.Join(layout, "index.json"))
+	b, err := spec.ReadFile(filepath.Join(layout, "index.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not an OCI layout (no index.json)", layout)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("not an OCI layout: %w", err)
+		return nil, err
 	}
 	var idx Index
 	if err := json.Unmarshal(b, &idx); err != nil {

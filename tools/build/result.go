@@ -2,8 +2,9 @@ package build
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,9 +18,12 @@ import (
 // directory (Validate): the Result it returns names only paths inside out.
 func ReadResult(out string) (*Result, error) {
 	file := filepath.Join(out, "result.json")
-	b, err := os.ReadFile(file)
+	b, err := spec.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not a build output (no result.json): give an lkpkg build --output-dir", out)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("not a build output: %w", err)
+		return nil, err
 	}
 	var r Result
 	if err := json.Unmarshal(b, &r); err != nil {

@@ -42,11 +42,11 @@ func ReadFile(file string) ([]byte, error) {
 		}
 		return nil, &Error{File: file, Problem: "is " + what + ", not a regular file", Fix: "lkpkg reads only regular files: replace it with a file"}
 	}
-	tooBig := func(n int64) error {
-		return &Error{File: file, Problem: fmt.Sprintf("is larger than 1 MiB (%d bytes or more)", n), Fix: "shorten it: lkpkg reads at most 1 MiB from it"}
+	tooBig := func(size string) error {
+		return &Error{File: file, Problem: "is larger than 1 MiB (" + size + ")", Fix: "shorten it: lkpkg reads at most 1 MiB from it"}
 	}
 	if fi.Size() > MaxFileSize {
-		return nil, tooBig(fi.Size())
+		return nil, tooBig(fmt.Sprintf("%d bytes", fi.Size()))
 	}
 	// Limited also while reading: the file may grow after the Stat.
 	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
@@ -54,7 +54,7 @@ func ReadFile(file string) ([]byte, error) {
 		return nil, &Error{File: file, Problem: fmt.Sprintf("cannot read: %v", unwrapPath(err)), Fix: "check the file"}
 	}
 	if len(b) > MaxFileSize {
-		return nil, tooBig(int64(len(b)))
+		return nil, tooBig("it grew while being read")
 	}
 	return b, nil
 }
