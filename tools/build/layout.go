@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -62,11 +63,16 @@ type Manifest struct {
 	Layers    []Descriptor `json:"layers"`
 }
 
+// ociDigestRE is the OCI image spec's digest grammar: algorithm ':' encoded.
+// Neither part can hold a '/' or be "..", so a digest read from a layout
+// cannot name a path outside its blobs directory.
+var ociDigestRE = regexp.MustCompile(`^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
+
 func blobPath(layout, digest string) (string, error) {
-	alg, hex, ok := strings.Cut(digest, ":")
-	if !ok || alg == "" || hex == "" || strings.ContainsAny(hex, "/.") {
+	if !ociDigestRE.MatchString(digest) {
 		return "", fmt.Errorf("invalid digest %q", digest)
 	}
+	alg, hex, _ := strings.Cut(digest, ":")
 	return filepath.Join(layout, "blobs", alg, hex), nil
 }
 
