@@ -19,6 +19,9 @@ type TLS struct {
 	// ServerName overrides the name checked in the daemon's certificate
 	// (default: the host of the address).
 	ServerName string
+	// Insecure accepts a tcp:// daemon on a host that is not loopback
+	// without TLS (--builder-insecure); Resolve refuses one otherwise.
+	Insecure bool
 }
 
 // Enabled reports whether any TLS file was given.
@@ -75,14 +78,19 @@ type Target struct {
 	Local *Local
 	// Opts are the client options (TLS).
 	Opts []client.ClientOpt
+	// Insecure is set when Address is a plaintext tcp:// daemon on another
+	// host, accepted because TLS.Insecure was: callers warn about it.
+	Insecure bool
 }
 
 // Resolve picks the daemon: addr (--builder-addr) if set, else
 // $BUILDKIT_HOST, else the local daemon in DefaultDir() (or $RULES_LINUXKIT_BUILDKIT_DIR),
 // started on demand in Start mode.
 func Resolve(ctx context.Context, addr string, tls TLS, mode Mode) (*Target, error) {
+	from := "--builder-addr " + addr
 	if addr == "" {
 		addr = os.Getenv(EnvHost)
+		from = EnvHost + "=" + addr
 	}
 	if addr != "" {
 		if !strings.HasPrefix(addr, "unix://") && !strings.HasPrefix(addr, "tcp://") {
@@ -92,7 +100,11 @@ func Resolve(ctx context.Context, addr string, tls TLS, mode Mode) (*Target, err
 		if err != nil {
 			return nil, err
 		}
-		return &Target{Address: addr, Opts: opts}, nil
+		insecure, err := checkPlaintext(ctx, addr, from, tls)
+		if err != nil {
+			return nil, err
+		}
+		return &Target{Address: addr, Opts: opts, Insecure: insecure}, nil
 	}
 	if tls.Enabled() {
 		return nil, fmt.Errorf("TLS files were given without --builder-addr or %s", EnvHost)

@@ -28,3 +28,16 @@ func TestPlaintextRemoteBuilderRefused(t *testing.T) {
 		}
 	}
 }
+
+// --builder-insecure accepts the address, with a warning on stderr.
+func TestPlaintextRemoteBuilderInsecureWarns(t *testing.T) {
+	const addr = "tcp://10.1.2.3:1234"
+	t.Setenv("BUILDKIT_HOST", "")
+	_, _, errOut := lkpkg(t, "builder", "--builder-addr", addr, "--builder-insecure", "status")
+	if !strings.Contains(errOut, "warning: BuildKit at "+addr+" is reached without TLS") {
+		t.Errorf("stderr %q has no warning", errOut)
+	}
+	if strings.Contains(errOut, "--builder-tls-ca") {
+		t.Errorf("refused despite --builder-insecure: %q", errOut)
+	}
+}
