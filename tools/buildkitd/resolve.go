@@ -116,6 +116,9 @@ func Resolve(ctx context.Context, addr string, tls TLS, mode Mode) (*Target, err
 	switch mode {
 	case Connect:
 		if !l.Running(ctx) {
+			if err := l.busy(); err != nil {
+				return nil, err
+			}
 			return nil, fmt.Errorf("no BuildKit daemon: none is configured (--builder-addr, %s) and the local one (%s) does not run; start it outside the build with `lkpkg builder start`", EnvHost, l.Address())
 		}
 	default:
