@@ -511,7 +511,10 @@ func TestBuildOutputDirSafety(t *testing.T) {
 		t.Fatalf("important.txt after the build: %q, %v", b, err)
 	}
 
-	empty := t.TempDir()
+	empty := filepath.Join(t.TempDir(), "out") // alone in its parent: see siblings
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	e.mustBuild(p, empty, build.Options{})
 	if _, err := os.Stat(filepath.Join(empty, ".lkpkg-output")); err != nil {
 		t.Errorf("the output has no marker: %v", err)
