@@ -5,9 +5,11 @@
 //	<out>/index/      the multi-arch index pushed as org/image:<tag>
 //	<out>/result.json the tag, the digests and the layouts (Result)
 //
-// (or <out>/<arch>.tar and <out>/index.tar with FormatTar). The output
-// directory is written atomically: everything goes to a temporary sibling
-// that is renamed into place, so a failed build leaves no partial output.
+// (or <out>/<arch>.tar and <out>/index.tar with FormatTar), plus the
+// OutputMarker file. The output directory is written atomically: everything
+// goes to a temporary sibling that is renamed into place, so a failed build
+// leaves no partial output and the earlier one intact. A directory holding
+// files lkpkg did not write is refused, never emptied (CheckOutputDir).
 //
 // Semantics follow linuxkit pkg build: RUN has no network unless build.yml
 // says network: true; disable-cache disables BuildKit's cache; build.yml's
@@ -171,10 +173,7 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return nil, err
-	}
-	stage, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-")
+	stage, err := stageOutput(out)
 	if err != nil {
 		return nil, err
 	}
@@ -256,30 +255,10 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 	if err := os.WriteFile(filepath.Join(stage, "result.json"), append(b, '\n'), 0o644); err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(stage, 0o755); err != nil {
-		return nil, err
-	}
-	if err := replaceDir(stage, out); err != nil {
+	if err := commitOutput(stage, out); err != nil {
 		return nil, err
 	}
 	return res, nil
-}
-
-// replaceDir renames stage to out, replacing whatever out was.
-func replaceDir(stage, out string) error {
-	if err := os.Rename(stage, out); err == nil {
-		return nil
-	}
-	// out exists and is not an empty directory: move it aside first, so
-	// that out is either the old or the new output at every moment.
-	old := stage + ".old"
-	if err := os.Rename(out, old); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	if err := os.Rename(stage, out); err != nil {
-		return err
-	}
-	return os.RemoveAll(old)
 }
 
 // checkPlatforms fails early, with the fix, when the daemon cannot run a

@@ -486,3 +486,45 @@ func imageConfig(t *testing.T, layoutDir string) imageConfigFile {
 	}
 	return cfg
 }
+
+// A build never deletes what lkpkg did not write: an --output-dir holding
+// other files is refused; an earlier output (or an empty directory, as
+// Bazel pre-creates) is replaced.
+func TestBuildOutputDirSafety(t *testing.T) {
+	e := newEnv(t)
+	dir := writePkg(t, t.TempDir(), map[string]string{
+		"build.yml":  fmt.Sprintf(buildYML, "outdir"),
+		"Dockerfile": "ARG BASE\nFROM ${BASE}\nRUN echo x > /x\n",
+	})
+	p := load(t, dir)
+
+	foreign := t.TempDir()
+	keep := filepath.Join(foreign, "important.txt")
+	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.build(p, foreign, build.Options{})
+	if err == nil || !strings.Contains(err.Error(), ".lkpkg-output") {
+		t.Errorf("build into a directory holding important.txt: err = %v, want a refusal naming .lkpkg-output", err)
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != "mine" {
+		t.Fatalf("important.txt after the build: %q, %v", b, err)
+	}
+
+	empty := filepath.Join(t.TempDir(), "out") // alone in its parent: see siblings
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.mustBuild(p, empty, build.Options{})
+	if _, err := os.Stat(filepath.Join(empty, ".lkpkg-output")); err != nil {
+		t.Errorf("the output has no marker: %v", err)
+	}
+	// Again into the same (now lkpkg's) directory, as tar: the dir layouts go.
+	e.mustBuild(p, empty, build.Options{Format: build.FormatTar})
+	if _, err := os.Stat(filepath.Join(empty, "amd64")); err == nil {
+		t.Error("amd64/ of the earlier output is still there")
+	}
+	if s := siblings(t, empty); len(s) != 0 {
+		t.Errorf("left beside the output: %q", s)
+	}
+}

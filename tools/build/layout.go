@@ -11,11 +11,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
 // OCI media types and annotations used in layouts.
@@ -61,11 +63,16 @@ type Manifest struct {
 	Layers    []Descriptor `json:"layers"`
 }
 
+// ociDigestRE is the OCI image spec's digest grammar: algorithm ':' encoded.
+// Neither part can hold a '/' or be "..", so a digest read from a layout
+// cannot name a path outside its blobs directory.
+var ociDigestRE = regexp.MustCompile(`^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
+
 func blobPath(layout, digest string) (string, error) {
-	alg, hex, ok := strings.Cut(digest, ":")
-	if !ok || alg == "" || hex == "" || strings.ContainsAny(hex, "/.") {
+	if !ociDigestRE.MatchString(digest) {
 		return "", fmt.Errorf("invalid digest %q", digest)
 	}
+	alg, hex, _ := strings.Cut(digest, ":")
 	return filepath.Join(layout, "blobs", alg, hex), nil
 }
 
@@ -79,9 +86,12 @@ func readBlob(layout, digest string) ([]byte, error) {
 
 // ReadIndex reads a layout's index.json.
 func ReadIndex(layout string) (*Index, error) {
-	b, err := os.ReadFile(filepath.Join(layout, "index.json"))
+	b, err := spec.ReadFile(filepath.Join(layout, "index.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not an OCI layout (no index.json)", layout)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("not an OCI layout: %w", err)
+		return nil, err
 	}
 	var idx Index
 	if err := json.Unmarshal(b, &idx); err != nil {

@@ -7,22 +7,6 @@ import (
 	"path/filepath"
 )
 
-// ReadResult reads the result.json of a build output directory.
-func ReadResult(out string) (*Result, error) {
-	b, err := os.ReadFile(filepath.Join(out, "result.json"))
-	if err != nil {
-		return nil, fmt.Errorf("not a build output: %w", err)
-	}
-	var r Result
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(out, "result.json"), err)
-	}
-	if r.Ref == "" || r.Tag == "" || r.Layout == "" {
-		return nil, fmt.Errorf("%s: no ref, tag or layout", filepath.Join(out, "result.json"))
-	}
-	return &r, nil
-}
-
 // Merge combines build outputs of the same package for different arches
 // (e.g. one Bazel action per arch, each `lkpkg build --platforms
 // linux/<arch>`) into one output directory in Build's format: out/<arch>/
@@ -30,12 +14,22 @@ func ReadResult(out string) (*Result, error) {
 // index lists the images in the order of inputs, as Build lists build.yml's
 // arches, so merging per-arch builds gives the same index digest as one
 // multi-arch build of the same images. Files are copied (never linked):
-// inputs may be read-only or symlinks out of a sandbox. out must not exist
-// or be empty.
+// inputs may be read-only or symlinks out of a sandbox. out is replaced as
+// Build replaces its output directory (CheckOutputDir says which are).
 func Merge(out string, inputs []string) (*Result, error) {
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("merge: no inputs")
 	}
+	out, err := filepath.Abs(out)
+	if err != nil {
+		return nil, err
+	}
+	final := out
+	out, err = stageOutput(final)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(out)
 	res := &Result{Layout: "index"}
 	index := Index{SchemaVersion: 2, MediaType: MediaTypeIndex}
 	indexDir := filepath.Join(out, "index")
@@ -89,6 +83,9 @@ func Merge(out string, inputs []string) (*Result, error) {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(out, "result.json"), append(b, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	if err := commitOutput(out, final); err != nil {
 		return nil, err
 	}
 	return res, nil

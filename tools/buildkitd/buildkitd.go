@@ -287,6 +287,11 @@ func (l *Local) Ensure(ctx context.Context) (string, error) {
 const maxSocketPath = 107
 
 func (l *Local) start(ctx context.Context) error {
+	// A pid file naming our daemon, alive, means it is busy: it did not
+	// answer the probe in time. Killing it would abort its builds.
+	if err := l.busy(); err != nil {
+		return err
+	}
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("the embedded BuildKit daemon needs root (OCI worker with runc and overlayfs); run lkpkg as root, or point --builder-addr / %s at a running buildkitd (rootless or remote)", EnvHost)
 	}
@@ -305,10 +310,9 @@ func (l *Local) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// A stale daemon (pid file but no answer) is killed before a new start.
-	if pid, err := l.pid(); err == nil && processAlive(pid) && isBuildkitd(pid) {
-		_ = killAndWait(pid, 10*time.Second)
-	}
+	// What is left is a stale pid file (no process, or a process that is
+	// not our daemon and is left alone) and a stale socket.
+	_ = os.Remove(l.PIDFile())
 	_ = os.Remove(l.Socket())
 	if err := os.MkdirAll(l.Root(), 0o700); err != nil {
 		return err
@@ -389,7 +393,7 @@ func (l *Local) Stop(ctx context.Context) error {
 		}
 		return fmt.Errorf("%s: %w", l.PIDFile(), err)
 	}
-	if processAlive(pid) && isBuildkitd(pid) {
+	if processAlive(pid) && l.owns(pid) {
 		if err := killAndWait(pid, 10*time.Second); err != nil {
 			return err
 		}
@@ -414,15 +418,39 @@ func isZombie(pid int) bool {
 	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
 }
 
-// isBuildkitd guards against signalling an unrelated process that reused a
-// stale pid.
-func isBuildkitd(pid int) bool {
+// busy returns an error saying so when our daemon's process is alive
+// although it did not answer: called after a failed probe.
+func (l *Local) busy() error {
+	pid, err := l.pid()
+	if err != nil || !processAlive(pid) || !l.owns(pid) {
+		return nil
+	}
+	return fmt.Errorf("the BuildKit daemon in %s (pid %d) runs but did not answer on %s within the probe's time: it is busy (or stuck); "+
+		"retry later, or stop it with `lkpkg builder stop` (with %s=%s) and start it again", l.Dir, pid, l.Socket(), EnvDir, l.Dir)
+}
+
+// owns reports whether pid is this directory's daemon: its command line
+// has our --root or our --addr, as start passes them. The pid file alone
+// proves nothing: the pid may have been reused by any process, including
+// another buildkitd (another user's, another directory's).
+func (l *Local) owns(pid int) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {
 		return false
 	}
-	argv0, _, _ := strings.Cut(string(b), "\x00")
-	return strings.Contains(filepath.Base(argv0), "buildkitd")
+	args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+	for i, a := range args {
+		next := ""
+		if i+1 < len(args) {
+			next = args[i+1]
+		}
+		switch {
+		case a == "--root" && next == l.Root(), a == "--root="+l.Root(),
+			a == "--addr" && next == l.Address(), a == "--addr="+l.Address():
+			return true
+		}
+	}
+	return false
 }
 
 func killAndWait(pid int, grace time.Duration) error {

@@ -9,13 +9,13 @@ import (
 )
 
 func TestResolvePrecedence(t *testing.T) {
-	t.Setenv(EnvHost, "tcp://from-env:1234")
+	t.Setenv(EnvHost, "tcp://127.0.0.1:1234")
 	tg, err := Resolve(context.Background(), "unix:///flag.sock", TLS{}, Connect)
 	if err != nil || tg.Address != "unix:///flag.sock" || tg.Local != nil {
 		t.Fatalf("flag: %+v, %v", tg, err)
 	}
 	tg, err = Resolve(context.Background(), "", TLS{}, Connect)
-	if err != nil || tg.Address != "tcp://from-env:1234" {
+	if err != nil || tg.Address != "tcp://127.0.0.1:1234" {
 		t.Fatalf("env: %+v, %v", tg, err)
 	}
 	if _, err := Resolve(context.Background(), "http://x", TLS{}, Connect); err == nil {

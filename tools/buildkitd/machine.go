@@ -26,6 +26,9 @@ type MachineConfig struct {
 		Key        string `json:"key,omitempty"`
 		ServerName string `json:"server_name,omitempty"`
 	} `json:"tls"`
+	// Insecure accepts a plaintext tcp:// daemon on another host (as
+	// --builder-insecure does); without it such an address is refused.
+	Insecure bool `json:"insecure,omitempty"`
 
 	// File is where the config was read from (for messages).
 	File string `json:"-"`

@@ -123,3 +123,17 @@ func FuzzMachineConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestMachineConfigPlaintextRemote(t *testing.T) {
+	_, system := machineDirs(t)
+	f := writeConfig(t, system, `{"address": "tcp://192.0.2.7:1234"}`)
+	_, err := Resolve(context.Background(), "", TLS{}, Connect)
+	if err == nil || !strings.Contains(err.Error(), f) || !strings.Contains(err.Error(), `"insecure": true`) {
+		t.Fatalf("plaintext remote daemon from %s: err = %v, want a refusal naming the file and the opt-in", f, err)
+	}
+	writeConfig(t, system, `{"address": "tcp://192.0.2.7:1234", "insecure": true}`)
+	tg, err := Resolve(context.Background(), "", TLS{}, Connect)
+	if err != nil || !tg.Insecure {
+		t.Fatalf("with \"insecure\": true: %+v, %v; want an accepted, insecure target", tg, err)
+	}
+}

@@ -19,6 +19,9 @@ type TLS struct {
 	// ServerName overrides the name checked in the daemon's certificate
 	// (default: the host of the address).
 	ServerName string
+	// Insecure accepts a tcp:// daemon on a host that is not loopback
+	// without TLS (--builder-insecure); Resolve refuses one otherwise.
+	Insecure bool
 }
 
 // Enabled reports whether any TLS file was given.
@@ -78,6 +81,9 @@ type Target struct {
 	// Source says where Address came from, for messages: "--builder-addr",
 	// "$BUILDKIT_HOST", a machine config file, or "the local daemon".
 	Source string
+	// Insecure is set when Address is a plaintext tcp:// daemon on another
+	// host, accepted because TLS.Insecure was: callers warn about it.
+	Insecure bool
 }
 
 // Resolve picks the daemon. This is the one place that decides it, for the
@@ -104,7 +110,9 @@ func Resolve(ctx context.Context, addr string, tls TLS, mode Mode) (*Target, err
 		if mc != nil {
 			addr, source = mc.Address, mc.File
 			if !tls.Enabled() {
+				insecure := tls.Insecure || mc.Insecure
 				tls = mc.tls()
+				tls.Insecure = insecure
 			}
 		}
 	}
@@ -116,7 +124,11 @@ func Resolve(ctx context.Context, addr string, tls TLS, mode Mode) (*Target, err
 		if err != nil {
 			return nil, err
 		}
-		return &Target{Address: addr, Opts: opts, Source: source}, nil
+		insecure, err := checkPlaintext(addr, source+" ("+addr+")", tls)
+		if err != nil {
+			return nil, err
+		}
+		return &Target{Address: addr, Opts: opts, Source: source, Insecure: insecure}, nil
 	}
 	if tls.Enabled() {
 		return nil, fmt.Errorf("TLS files were given without --builder-addr or %s", EnvHost)
@@ -128,6 +140,9 @@ func Resolve(ctx context.Context, addr string, tls TLS, mode Mode) (*Target, err
 	switch mode {
 	case Connect:
 		if !l.Running(ctx) {
+			if err := l.busy(); err != nil {
+				return nil, err
+			}
 			return nil, fmt.Errorf("no BuildKit daemon: looked for --builder-addr, $%s, %s, then the local daemon at %s, which does not run; start it, outside the build, with `lkpkg builder start` (or `bazel run @rules_linuxkit//:buildkitd`), or name a daemon in one of those files",
 				EnvHost, strings.Join(MachineConfigFiles(), " and "), l.Address())
 		}

@@ -24,25 +24,37 @@ const resolveTimeout = 2 * time.Second
 // spelling: "*.localhost" counts only when it resolves to loopback, since
 // DNS can point such a name anywhere.
 func Is(host string) bool {
+	ok, _ := Check(host)
+	return ok
+}
+
+// Check is Is, and says why a host is not loopback, for error messages.
+func Check(host string) (bool, string) {
 	h := Hostname(host)
 	if h == "" {
-		return false
+		return false, "no host"
 	}
 	if ip := net.ParseIP(h); ip != nil {
-		return ip.IsLoopback()
+		if ip.IsLoopback() {
+			return true, ""
+		}
+		return false, "an address on the network"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
 	defer cancel()
 	addrs, err := lookup(ctx, h)
-	if err != nil || len(addrs) == 0 {
-		return false
+	if err != nil {
+		return false, "cannot resolve it: " + err.Error()
+	}
+	if len(addrs) == 0 {
+		return false, "it resolves to no address"
 	}
 	for _, a := range addrs {
 		if !a.IP.IsLoopback() {
-			return false
+			return false, "it resolves to " + a.IP.String()
 		}
 	}
-	return true
+	return true, ""
 }
 
 // Hostname strips the port and IPv6 brackets from host.

@@ -37,6 +37,9 @@ func ValidArch(a string) bool {
 	return slices.Contains(linuxArches, a)
 }
 
+// LinuxArches returns the arches ValidArch accepts, for messages.
+func LinuxArches() []string { return slices.Clone(linuxArches) }
+
 // archFix suggests the GOARCH the user most likely meant.
 func archFix(a string) string {
 	valid := "(valid: " + strings.Join(linuxArches, ", ") + ")"

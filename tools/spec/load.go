@@ -22,12 +22,15 @@ func Load(dir string) (*Spec, error) {
 // --build-yml flag.
 func LoadFile(dir, buildYML string) (*Spec, error) {
 	file := filepath.Join(dir, buildYML)
-	data, err := os.ReadFile(file)
+	data, err := ReadFile(file)
 	if err != nil {
 		p := &problems{file: file}
+		var se *Error
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			p.add(0, 0, "", fmt.Sprintf("no %s in %s", buildYML, dir), fmt.Sprintf("a package directory needs a %s with at least `image: <name>`; check the path", buildYML))
+		case errors.As(err, &se):
+			p.list = append(p.list, se)
 		default:
 			p.add(0, 0, "", fmt.Sprintf("cannot read: %v", err), "check the file's permissions")
 		}
@@ -145,9 +148,14 @@ func ownTarget(dir, rel string) (string, error) {
 // checkFromFile validates each image listed in a depends from-file, with
 // that file's own line numbers.
 func checkFromFile(p *problems, file string) {
-	data, err := os.ReadFile(file)
+	data, err := ReadFile(file)
 	if err != nil {
-		p.add(0, 0, "", fmt.Sprintf("cannot read %s: %v", file, err), "check the file's permissions")
+		var se *Error
+		if errors.As(err, &se) {
+			p.list = append(p.list, se)
+		} else {
+			p.add(0, 0, "", fmt.Sprintf("cannot read %s: %v", file, err), "check the file's permissions")
+		}
 		return
 	}
 	sub := &problems{file: file}

@@ -671,7 +671,7 @@ func TestLoadFile(t *testing.T) {
 
 	unreadable := pkgDir(t, map[string]string{"build.yml/": ""})
 	_, err = Load(unreadable)
-	checkErrors(t, err, filepath.Join(unreadable, "build.yml"), []wantErr{{0, 0, "", "cannot read", "permissions"}})
+	checkErrors(t, err, filepath.Join(unreadable, "build.yml"), []wantErr{{0, 0, "", "is a directory, not a regular file", "replace it with a file"}})
 }
 
 func TestPkgsName(t *testing.T) {

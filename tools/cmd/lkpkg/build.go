@@ -36,6 +36,11 @@ packages: --output-dir/<image>), by default
 ${XDG_CACHE_HOME:-~/.cache}/rules_linuxkit/images/<org>/<image>/<tag>.
 Nothing is pushed unless --push.
 
+OUT is written whole into a temporary sibling, then renamed into place; it
+gets a .lkpkg-output marker file. An existing OUT is replaced only if it has
+that marker (an earlier lkpkg output) or holds no files (only empty
+directories); any other OUT is refused and left untouched.
+
 Packages given together are built in dependency order, and a package whose
 build args refer to another (@lkt:pkg:) gets that package's output as a
 BuildKit named context, so FROM org/image:<tag> needs no registry. Outside
@@ -48,7 +53,9 @@ signing keys and passwords are checked before anything is built.
 
 BuildKit: --builder-addr or $BUILDKIT_HOST (unix:// or tcp://, with
 --builder-tls-* for mTLS); else the local daemon, started on demand (see
-'lkpkg builder'). With --hermetic (Bazel actions) nothing is started, git is
+'lkpkg builder'). A tcp:// daemon on a host that is not loopback needs TLS,
+or --builder-insecure (or $RULES_LINUXKIT_BUILDER_INSECURE=1) to accept that
+anyone on the path can change the images lkpkg pushes and signs. With --hermetic (Bazel actions) nothing is started, git is
 never asked, --output-dir is required and only --context-from feeds FROM
 lines: the action's inputs and outputs are all on its command line.`,
 }
@@ -73,6 +80,24 @@ func (b *builderFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.tls.Cert, "builder-tls-cert", "", "client certificate for a tcp:// daemon")
 	fs.StringVar(&b.tls.Key, "builder-tls-key", "", "client key for a tcp:// daemon")
 	fs.StringVar(&b.tls.ServerName, "builder-tls-servername", "", "name expected in the daemon's certificate (default: its host)")
+	fs.BoolVar(&b.tls.Insecure, "builder-insecure", os.Getenv(envBuilderInsecure) == "1", "accept a tcp:// daemon on a host that is not loopback without TLS: anyone on the path could change what is built (default $"+envBuilderInsecure+"=1)")
+}
+
+// envBuilderInsecure is --builder-insecure for Bazel actions, which pass
+// only --builder-addr: --action_env=RULES_LINUXKIT_BUILDER_INSECURE=1.
+const envBuilderInsecure = "RULES_LINUXKIT_BUILDER_INSECURE"
+
+// resolve resolves the daemon and warns on stderr when it is reached in
+// plaintext over the network.
+func (b *builderFlags) resolve(ctx context.Context, mode buildkitd.Mode, stderr io.Writer) (*buildkitd.Target, error) {
+	t, err := buildkitd.Resolve(ctx, b.addr, b.tls, mode)
+	if err != nil {
+		return nil, err
+	}
+	if t.Insecure {
+		fmt.Fprintf(stderr, "warning: BuildKit at %s is reached without TLS over the network (--builder-insecure): anyone on the path can change the images built\n", t.Address)
+	}
+	return t, nil
 }
 
 func runBuild(args []string, stdout, stderr io.Writer) error {
@@ -218,6 +243,16 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// Refused output directories are reported before anything is built.
+	for _, p := range pkgs {
+		if err := build.CheckOutputDir(outFor(p)); err != nil {
+			if *outputDir != "" {
+				return fmt.Errorf("--output-dir %w", err)
+			}
+			return fmt.Errorf("output directory %w", err)
+		}
+	}
+
 	// How each package is pushed, checked before anything is built.
 	pushOpts := map[*pkg.Package]push.Options{}
 	if *doPush {
@@ -253,7 +288,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if hermetic {
 		mode = buildkitd.Connect
 	}
-	target, err := buildkitd.Resolve(ctx, bf.addr, bf.tls, mode)
+	target, err := bf.resolve(ctx, mode, stderr)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/buildkitd"
@@ -58,12 +59,16 @@ func runBuilder(args []string, stdout, stderr io.Writer) error {
 	case "stop":
 		return local.Stop(ctx)
 	case "status":
-		t, err := buildkitd.Resolve(ctx, bf.addr, bf.tls, buildkitd.Connect)
+		configured := bf.addr != "" || os.Getenv(buildkitd.EnvHost) != ""
+		t, err := bf.resolve(ctx, buildkitd.Connect, stderr)
 		var st buildkitd.Status
-		if err != nil {
-			// Not running: report it rather than fail.
+		switch {
+		case err != nil && configured:
+			return err
+		case err != nil:
+			// The local daemon does not run: report it rather than fail.
 			st, err = local.Status(ctx)
-		} else {
+		default:
 			st, err = t.Status(ctx)
 		}
 		if err != nil {
@@ -75,7 +80,7 @@ func runBuilder(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	case "prune":
-		t, err := buildkitd.Resolve(ctx, bf.addr, bf.tls, buildkitd.Connect)
+		t, err := bf.resolve(ctx, buildkitd.Connect, stderr)
 		if err != nil {
 			return err
 		}

@@ -65,7 +65,7 @@ func runCheckAttrs(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %w", *attrsFile, err)
 	}
 	file := filepath.Join(dirs[0], *buildYML)
-	data, err := os.ReadFile(file)
+	data, err := spec.ReadFile(file)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 )
@@ -18,8 +15,11 @@ var indexCommand = command{
 Each BUILD_OUTPUT is an 'lkpkg build --output-dir' of the same package
 (typically one per arch, as Bazel's per-arch actions write them). OUT gets
 OUT/<arch>/ for every image, OUT/index/ the multi-arch index listing them in
-the order given, and OUT/result.json: what 'lkpkg push --input-dir' takes. OUT may exist
-(with empty directories) but must hold no result.json.
+the order given, and OUT/result.json: what 'lkpkg push --input-dir' takes.
+OUT is written as 'lkpkg build' writes its output: whole, into a temporary
+sibling renamed into place, with a .lkpkg-output marker. An existing OUT is
+replaced only if it has that marker or holds no files (Bazel pre-creates the
+declared directories, empty); any other OUT is refused and left untouched.
 Nothing is built and no daemon is needed.`,
 }
 
@@ -27,7 +27,7 @@ func init() { indexCommand.run = runIndex }
 
 func runIndex(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(&indexCommand, stderr)
-	outputDir := fs.String("output-dir", "", "where to write the merged output (required; must be empty or absent)")
+	outputDir := fs.String("output-dir", "", "where to write the merged output (required; new, empty or an earlier lkpkg output)")
 	inputs, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -36,10 +36,8 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	// Bazel creates the declared output directories beforehand: only an
-	// earlier result is refused.
-	if _, err := os.Stat(filepath.Join(*outputDir, "result.json")); err == nil {
-		return errors.New("--output-dir " + *outputDir + " already holds a result.json")
+	if err := build.CheckOutputDir(*outputDir); err != nil {
+		return fmt.Errorf("--output-dir %w", err)
 	}
 	res, err := build.Merge(*outputDir, inputs)
 	if err != nil {

@@ -1,0 +1,90 @@
+package build
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/distribution/reference"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
+)
+
+// ReadResult reads and validates the result.json of a build output
+// directory (Validate): the Result it returns names only paths inside out.
+func ReadResult(out string) (*Result, error) {
+	file := filepath.Join(out, "result.json")
+	b, err := spec.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not a build output (no result.json): give an lkpkg build --output-dir", out)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if err := r.Validate(file); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+var (
+	digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	tagRE    = regexp.MustCompile(`^` + reference.TagRegexp.String() + `$`)
+)
+
+// Validate checks a result read from file (named in errors) before its
+// names are used: every arch is a GOARCH lkpkg builds, every layout a
+// relative path inside the output directory, every digest a sha256 digest.
+// A result.json is input like any other: whoever can edit it must not make
+// lkpkg write or read outside the output directory.
+func (r *Result) Validate(file string) error {
+	bad := func(field, format string, args ...any) error {
+		return fmt.Errorf("%s: %s %s: this is not a result.json lkpkg wrote, or it was edited; rebuild the output with lkpkg build (or lkpkg index)",
+			file, field, fmt.Sprintf(format, args...))
+	}
+	if _, err := reference.ParseNormalizedNamed(r.Ref); err != nil {
+		return bad("ref", "%q is not an image reference (%v)", r.Ref, err)
+	}
+	if !tagRE.MatchString(r.Tag) {
+		return bad("tag", "%q is not an image tag", r.Tag)
+	}
+	if !digestRE.MatchString(r.Digest) {
+		return bad("digest", "%q is not a sha256 digest", r.Digest)
+	}
+	if !localPath(r.Layout) {
+		return bad("layout", "%q is not a path inside the output directory", r.Layout)
+	}
+	if len(r.Arches) == 0 {
+		return bad("arches", "is empty")
+	}
+	seen := map[string]bool{}
+	for i, a := range r.Arches {
+		field := fmt.Sprintf("arches[%d]", i)
+		switch {
+		case !spec.ValidArch(a.Arch):
+			return bad(field+".arch", "%q is not a GOARCH with a linux port (%s)", a.Arch, strings.Join(spec.LinuxArches(), ", "))
+		case seen[a.Arch]:
+			return bad(field+".arch", "%q is listed twice", a.Arch)
+		case !digestRE.MatchString(a.Digest):
+			return bad(field+".digest", "%q is not a sha256 digest", a.Digest)
+		case !localPath(a.Layout):
+			return bad(field+".layout", "%q is not a path inside the output directory", a.Layout)
+		}
+		seen[a.Arch] = true
+	}
+	return nil
+}
+
+// localPath reports whether p is a relative path that stays below the
+// directory it is joined to (not the directory itself).
+func localPath(p string) bool {
+	return filepath.IsLocal(p) && filepath.Clean(p) != "."
+}
