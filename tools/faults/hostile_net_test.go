@@ -94,9 +94,10 @@ func hostileNet(t *testing.T, hostile func(string, func(*testing.T, *sandbox))) 
 		}
 	})
 
-	// A hash tag already in the registry with another image: the push is
-	// refused (naming --force) and the tag keeps its image; --force
-	// replaces it.
+	// A hash tag already in the registry with another image: that arch is
+	// skipped, as linuxkit skips platforms it has, and said so on stderr
+	// even with --progress quiet (naming --force); the tag keeps its
+	// image; --force replaces it.
 	hostile("push that would repoint a hash tag", func(t *testing.T, s *sandbox) {
 		reg := testenv.StartRegistry(t)
 		dir := hostPkg(t, s, "immut")
@@ -113,7 +114,7 @@ func hostileNet(t *testing.T, hostile func(string, func(*testing.T, *sandbox))) 
 		}
 		before := tagDigest(t, reg.Host+"/lkt/immut:h1-amd64")
 		r, _ := push(2)
-		s.check(t, r, expect{code: 1, anyOf: []string{"--force"}, within: time.Minute})
+		s.check(t, r, expect{code: 0, anyOf: []string{"--force"}, within: time.Minute})
 		if after := tagDigest(t, reg.Host+"/lkt/immut:h1-amd64"); after != before {
 			t.Errorf("h1-amd64 now points at %s, was %s: a hash tag was repointed without --force", after, before)
 		}
