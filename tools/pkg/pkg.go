@@ -25,6 +25,10 @@ type Options struct {
 	BuildYML string
 	// Org replaces build.yml's org.
 	Org string
+	// DefaultOrg replaces the built-in default org (linuxkit) for a
+	// build.yml without one; the CLI takes it from $LINUXKIT_PKG_ORG.
+	// build.yml's org, Dev and Org all win over it.
+	DefaultOrg string
 	// Hash replaces the computed hash (no dirty suffix is added to it).
 	Hash string
 	// Tag replaces build.yml's tag template; {{.Hash}} is the hash.
@@ -113,7 +117,16 @@ func Load(dir string, o Options) (*Package, error) {
 	return p, nil
 }
 
+// EnvOrg names the environment variable the CLI reads Options.DefaultOrg
+// from. linuxkit has no such variable; it is lkpkg's (docs/compat.md).
+const EnvOrg = "LINUXKIT_PKG_ORG"
+
+// apply follows linuxkit's NewFromConfig: build.yml over the defaults,
+// then --dev's $USER, then --org; --tag over build.yml's tag.
 func (o Options) apply(s *spec.Spec) error {
+	if o.DefaultOrg != "" && !s.OrgSet {
+		s.Org = o.DefaultOrg
+	}
 	if o.Dev {
 		user := os.Getenv("USER")
 		if user == "" {

@@ -74,8 +74,9 @@ func Errors(err error) []*Error {
 
 // problems accumulates errors for one file.
 type problems struct {
-	file string
-	list []*Error
+	file  string
+	list  []*Error
+	warns []*Error // accepted, as linuxkit accepts them (compat.go)
 }
 
 func (p *problems) add(line, col int, field, problem, fix string) {

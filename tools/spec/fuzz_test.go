@@ -26,6 +26,11 @@ func FuzzParse(f *testing.F) {
 		"image: foo\ntag: '{{.Hash}}'\n", "image: foo\narches: [amd64, x86_64]\n",
 		"image: foo\ndepends:\n  docker-images:\n    target: t\n    list: ['a@sha256:0']\n",
 		"image: foo\nbuildArgs: ['A_%=@lkt:pkgs:../[']\n",
+		// Shapes linuxkit accepts, accepted with a warning (compat.go).
+		"image: foo\narches:\n", "image: foo\narches: []\n", "image: foo\norg:\n", "image: foo\norg: ''\n",
+		"image: foo\ntag: \"\"\n", "image: foo\ntag:\n", "image: foo\nconfig:\nbuildArgs:\n", "image: foo\nnetwork: yes\n",
+		"image: foo\ndisable-cache: Off\nnetwork: \"ON\"\n", "image: foo\nconfig:\n  readonly: n\n",
+		"image: foo\narches: [arm64, arm64]\n", "image: foo\ndepends:\nextra-sources:\ngitrepo:\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -60,20 +65,27 @@ func FuzzParse(f *testing.F) {
 
 func checkInvariants(t *testing.T, s *Spec) {
 	t.Helper()
-	if s.File != file || s.Image == "" || s.Org == "" || s.Tag == "" {
+	if s.File != file || s.Image == "" || s.Tag == "" {
 		t.Fatalf("empty required field: %+v", s)
+	}
+	for _, w := range s.Warnings {
+		if w.File != file || w.Problem == "" || w.Fix == "" || w.Line < 0 || w.Column < 0 {
+			t.Fatalf("malformed warning %#v", w)
+		}
+	}
+	// An empty org (org: '') or no arches are what linuxkit takes, and
+	// are warned about.
+	if (s.Org == "" || len(s.Arches) == 0) && len(s.Warnings) == 0 {
+		t.Fatalf("empty org or arches without a warning: %+v", s)
 	}
 	if p, _ := checkRepoPath(s.Image, "image"); p != "" {
 		t.Fatalf("accepted invalid image %q: %s", s.Image, p)
 	}
-	if p, _ := checkOrg(s.Org); p != "" {
+	if p, _ := checkOrg(s.Org); p != "" && s.Org != "" {
 		t.Fatalf("accepted invalid org %q: %s", s.Org, p)
 	}
 	if len(s.Repository()) > maxNameLen {
 		t.Fatalf("accepted over-long name %q", s.Repository())
-	}
-	if len(s.Arches) == 0 {
-		t.Fatal("no arches")
 	}
 	seen := map[string]bool{}
 	for _, a := range s.Arches {

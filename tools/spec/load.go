@@ -51,8 +51,21 @@ func checkFiles(p *problems, s *Spec, dir string) {
 		p.add(0, 0, "", fmt.Sprintf("cannot resolve package directory %s: %v", dir, err), "check the path")
 		return
 	}
+	// Warnings go with the spec whatever the outcome; LoadFile returns it
+	// only without errors.
+	defer func() { s.Warnings = p.warnings() }()
 	if s.Dockerfile != "" {
-		checkInside(p, s.pos["dockerfile"], "dockerfile", root, dir, s.Dockerfile)
+		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(s.Dockerfile))); errors.Is(err, fs.ErrNotExist) {
+			// linuxkit's show-tag never reads the Dockerfile: warn here,
+			// and let a build fail with the same words (CheckDockerfile).
+			pos := s.pos["dockerfile"]
+			s.missingDockerfile = &Error{File: p.file, Line: pos.line, Column: pos.col, Field: "dockerfile",
+				Problem: fmt.Sprintf("%s does not exist in the package directory, so the package cannot be built", s.Dockerfile),
+				Fix:     fmt.Sprintf("create %s or point dockerfile at an existing file", s.Dockerfile)}
+			p.warns = append(p.warns, s.missingDockerfile)
+		} else {
+			checkInside(p, s.pos["dockerfile"], "dockerfile", root, dir, s.Dockerfile)
+		}
 	}
 	for i, es := range s.ExtraSources {
 		field := fmt.Sprintf("extra-sources[%d]", i)

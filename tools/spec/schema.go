@@ -114,6 +114,9 @@ func checkNode(p *problems, n *yaml.Node, t reflect.Type, field string) {
 			p.addf(pos, field, "give a number such as 1000 or a name such as nobody", "must be an integer id or a name, not %s", describe(n))
 		}
 	case reflect.Bool:
+		if _, ok := yaml11Bool(p, n, field); ok {
+			return
+		}
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
 			p.addf(pos, field, "write true or false (unquoted)", "must be true or false, not %s", describe(n))
 		}

@@ -1,19 +1,21 @@
 // Package spec parses and validates a LinuxKit package's build.yml.
 //
-// It is strict where linuxkit is lenient: unknown or duplicate keys, wrong
-// types, names a registry would reject and paths that leave the package are
-// errors, reported all at once with file, line, column, field and a fix, so
-// mistakes surface when the file is written rather than mid-build.
+// Unknown or duplicate keys, wrong types, names a registry would reject and
+// paths that leave the package are errors, reported all at once with file,
+// line, column, field and a fix, so mistakes surface when the file is
+// written rather than mid-build. Shapes linuxkit accepts but lkpkg would
+// rather see written otherwise (keys with no value, no arches, an empty
+// org or tag, YAML 1.1 booleans, duplicate arches, a second document, a
+// missing Dockerfile) are accepted with linuxkit's meaning and reported
+// as Spec.Warnings; see compat.go and docs/compat.md.
 //
 // Keys and their meaning follow linuxkit's pkglib. Deliberate differences:
-//   - tag (a text/template over {{.Hash}}) may be set in build.yml; linuxkit
-//     takes it only from the command line.
-//   - disable-content-trust is accepted (current linuxkit ignores it).
-//   - Booleans must be true or false; YAML 1.1 yes/no/on/off are refused.
+//   - disable-content-trust is accepted (current linuxkit's pkgInfo has no
+//     such key, and its KnownFields decoding refuses it).
 //   - Absolute paths are refused in extra-sources and @lkt: build args, as
 //     they tie a build to one machine. Extra sources may still use ".." to
 //     reach outside the package, which is what they are for.
-//   - Duplicate arches, build args and extra-sources destinations are errors.
+//   - Duplicate build args and extra-sources destinations are errors.
 //   - Images in depends need a target or target-dir to be saved to.
 //   - gitrepo has no default (linuxkit defaults to its own repository).
 //   - YAML aliases and merge keys are refused.
@@ -27,6 +29,7 @@ import (
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -79,6 +82,17 @@ type Spec struct {
 	BuildArgs []BuildArg
 	// Depends lists prerequisites fetched before the build.
 	Depends Depends
+
+	// OrgSet is true when build.yml gives org a value (even ""), so that
+	// a default org from the environment does not replace it.
+	OrgSet bool
+
+	// Warnings are what lkpkg accepts only because linuxkit does (see
+	// compat.go), sorted by position; `lkpkg validate` prints them.
+	Warnings []*Error
+
+	// missingDockerfile is set by Load when the Dockerfile does not exist.
+	missingDockerfile *Error
 
 	// pos records where some fields were written, so that Load's
 	// filesystem checks can point at the right line.
@@ -146,6 +160,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 	if err := p.err(); err != nil {
 		return nil, err
 	}
+	s.Warnings = p.warnings()
 	return s, nil
 }
 
@@ -180,10 +195,15 @@ func parse(file string, data []byte) (s *Spec, p *problems) {
 		}
 		if isNull(v) {
 			if key == "image" {
+				// linuxkit: "Image field is required".
 				sawImage = true
+				p.addf(pos, key, "give it a value, the repository name of the package's image", "has no value")
+				return
 			}
-			p.addf(pos, key, "give it a value, or remove the key to use the default", "has no value")
-			return
+			if slices.Contains(topKeys, key) {
+				nullKey(p, s, key, pos)
+				return
+			}
 		}
 		switch key {
 		case "image":
@@ -194,11 +214,16 @@ func parse(file string, data []byte) (s *Spec, p *problems) {
 			}
 		case "org":
 			if str, ok := stringValue(p, v, key); ok {
-				s.Org = str
+				s.Org, s.OrgSet = str, true
 				checkOrgField(p, pos, str)
 			}
 		case "tag":
 			if str, ok := stringValue(p, v, key); ok {
+				if str == "" {
+					// NewFromConfig falls back to {{.Hash}} for an empty template.
+					p.warnf(pos, key, "remove the key, or write tag: \"{{.Hash}}\"", "is empty; the default {{.Hash}} is used, as in linuxkit")
+					break
+				}
 				s.Tag = str
 				checkTagTemplate(p, pos, str)
 			}
@@ -278,7 +303,9 @@ func decodeDocument(p *problems, data []byte) (root *yaml.Node) {
 		p.add(line, 0, "", "invalid YAML: "+msg, "fix the YAML syntax")
 		return nil
 	default:
-		p.add(extra.Line, extra.Column, "", "file has more than one YAML document", "remove the `---` separator and everything after it, or merge the documents")
+		// linuxkit decodes only the first document; so do we.
+		p.warnf(position{extra.Line, extra.Column}, "", "remove the `---` separator and everything after it, or merge the documents",
+			"file has more than one YAML document; only the first is read, as in linuxkit")
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		p.add(0, 0, "", "file is empty", "add at least `image: <name>`")
@@ -312,9 +339,12 @@ func stringValue(p *problems, v *yaml.Node, field string) (string, bool) {
 	return v.Value, len(p.list) == n
 }
 
-// boolValue checks that v is true or false; linuxkit's yaml.v2 would also
-// take yes/no/on/off, which YAML 1.2 reads as strings, so we refuse them.
+// boolValue checks that v is true or false, or one of the YAML 1.1 words
+// yaml.v3 (and so linuxkit) decodes into a bool, with a warning.
 func boolValue(p *problems, v *yaml.Node, field string) (bool, bool) {
+	if b, ok := yaml11Bool(p, v, field); ok {
+		return b, true
+	}
 	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
 		fix := "write true or false (unquoted)"
 		switch strings.ToLower(v.Value) {
@@ -357,7 +387,9 @@ func checkImage(p *problems, pos position, image string) {
 func checkOrgField(p *problems, pos position, org string) {
 	switch {
 	case org == "":
-		p.addf(pos, "org", "remove the key to use the default "+DefaultOrg, "must not be empty")
+		// linuxkit's Pkg.Tag joins org + "/" + image regardless.
+		p.warnf(pos, "org", "remove the key to use the default "+DefaultOrg+", or give the org",
+			"is empty, so the image is named /<image> (as linuxkit names it), which no registry accepts")
 	case strings.HasPrefix(org, "/") || strings.HasSuffix(org, "/"):
 		p.addf(pos, "org", fmt.Sprintf("use org: %s", strings.Trim(org, "/")), "%q has a leading or trailing '/'", org)
 	case strings.Contains(org, "://"):
@@ -422,7 +454,8 @@ func parseArches(p *problems, v *yaml.Node) []string {
 		return nil
 	}
 	if len(v.Content) == 0 {
-		p.addf(position{v.Line, v.Column}, "arches", "list at least one, or remove the key to build for "+strings.Join(DefaultArches, ", "), "is an empty list")
+		p.warnf(position{v.Line, v.Column}, "arches", "list the arches to build, or remove the key to build for "+strings.Join(DefaultArches, ", "),
+			"is an empty list, so the package has no arches: show-tag prints its tag, build skips it (as linuxkit does)")
 		return nil
 	}
 	var out []string
@@ -439,7 +472,8 @@ func parseArches(p *problems, v *yaml.Node) []string {
 			continue
 		}
 		if line, dup := seen[a]; dup {
-			p.addf(pos, field, "remove the duplicate", "%s is listed twice (first on line %d)", a, line)
+			// linuxkit would build it twice; the tag does not depend on it.
+			p.warnf(pos, field, "remove the duplicate", "%s is listed twice (first on line %d); it is built once", a, line)
 			continue
 		}
 		seen[a] = item.Line

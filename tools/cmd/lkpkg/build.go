@@ -211,7 +211,18 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		// As linuxkit: a package without arches has nothing to build.
+		if p.Spec.NoArches() {
+			fmt.Fprintf(stderr, "%s: no arches, skipped\n", p.Ref())
+			continue
+		}
+		if err := p.Spec.CheckDockerfile(); err != nil {
+			return err
+		}
 		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) == 0 {
+		return nil
 	}
 	pkgs, err = build.Order(pkgs, opts)
 	if err != nil {

@@ -312,7 +312,7 @@ func TestValidate(t *testing.T) {
 	if !strings.Contains(out, "ok ") || !strings.Contains(out, "linuxkit/init") {
 		t.Errorf("validate did not report the good package: %q", out)
 	}
-	for _, want := range []string{"pkg/bad/build.yml:2", "network", "pkg/bad/build.yml:3", "unknown", "pkg/nodf", "Dockerfile", "2 packages are invalid"} {
+	for _, want := range []string{"pkg/bad/build.yml:2", "network", "pkg/bad/build.yml:3", "unknown", "warning: ", "pkg/nodf", "Dockerfile", "1 package is invalid"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("validate stderr does not mention %q:\n%s", want, errOut)
 		}

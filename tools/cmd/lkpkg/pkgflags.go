@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"os"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 )
@@ -17,7 +18,7 @@ type pkgFlags struct {
 
 func (p *pkgFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.opts.BuildYML, "build-yml", "build.yml", "name of the package's spec file")
-	fs.StringVar(&p.opts.Org, "org", "", "override the org (registry namespace) of build.yml")
+	fs.StringVar(&p.opts.Org, "org", "", "override the org (registry namespace) of build.yml (without either: $"+pkg.EnvOrg+", else linuxkit)")
 	fs.StringVar(&p.opts.Hash, "hash", "", "override the image hash (default: the git tree hash of the package)")
 	fs.StringVar(&p.opts.Tag, "tag", "", "override build.yml's tag template; {{.Hash}} is the hash")
 	fs.BoolVar(&p.opts.Dev, "dev", false, "development build: $USER as the org, \"dev\" as the hash")
@@ -38,6 +39,7 @@ func (p *pkgFlags) register(fs *flag.FlagSet) {
 // given on the command line (and only those) applied.
 func (p *pkgFlags) options(fs *flag.FlagSet) pkg.Options {
 	o := p.opts
+	o.DefaultOrg = os.Getenv(pkg.EnvOrg)
 	if o.SrcsManifest != "" {
 		o.Hermetic = true
 	}

@@ -12,7 +12,11 @@ import (
 var showTagCommand = command{
 	name:    "show-tag",
 	summary: "print each package's org/image:tag, as `linuxkit pkg show-tag` does",
-	usage:   "[--canonical] [--org ORG] [--hash H] [--output FILE] DIR...",
+	usage: `[--canonical] [--org ORG] [--hash H] [--output FILE] DIR...
+
+Every build.yml linuxkit accepts gets the tag linuxkit gives it; what lkpkg
+would rather see written otherwise is printed as a warning on stderr (see
+'lkpkg validate --strict').`,
 }
 
 func init() { showTagCommand.run = runShowTag }
@@ -35,6 +39,10 @@ func runShowTag(args []string, stdout, stderr io.Writer) error {
 		p, err := pkg.Load(dir, opts)
 		if err != nil {
 			return err
+		}
+		// Bazel's tag action (--output) stays quiet; validate reports there.
+		if *output == "" {
+			printWarnings(stderr, p.Spec.Warnings)
 		}
 		ref := p.Ref()
 		if *canonical {
