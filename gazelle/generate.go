@@ -14,7 +14,7 @@ import (
 	"github.com/bazelbuild/bazel-gazelle/rule"
 	"github.com/bazelbuild/bazel-gazelle/walk"
 	bzl "github.com/bazelbuild/buildtools/build"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/graph"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -424,7 +424,7 @@ func (l *lkLang) imports(p *pkgInfo) []string {
 			imps = append(imps, "dir:"+d)
 			env[a.Name] = lktPkg + d
 		case spec.RefPkgs:
-			dirs, err := build.PkgsGlob(filepath.Join(rootOf(p), filepath.FromSlash(p.rel)), ref)
+			dirs, err := graph.PkgsGlob(filepath.Join(rootOf(p), filepath.FromSlash(p.rel)), ref)
 			if err != nil {
 				log.Printf("linuxkit: %s: buildArgs %s: %v", file, a.Name, err)
 				continue

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/buildkitd"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/graph"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
@@ -224,7 +225,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if len(pkgs) == 0 {
 		return nil
 	}
-	pkgs, err = build.Order(pkgs, opts)
+	pkgs, err = graph.Order(pkgs, opts)
 	if err != nil {
 		return err
 	}
@@ -314,7 +315,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		o := bo
 		o.OutputDir = outFor(p)
 		o.Contexts = map[string]string{}
-		deps, err := build.Deps(p, opts)
+		deps, err := graph.Deps(p, opts)
 		if err != nil {
 			return err
 		}
