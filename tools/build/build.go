@@ -467,7 +467,7 @@ func namedContexts(contexts map[string]string, attrs map[string]string) (map[str
 		}
 		id := "lkpkgctx" + strconv.Itoa(i)
 		stores[id] = store
-		attrs["context:"+key] = "oci-layout://" + id + "@" + desc.Digest
+		attrs["context:"+key] = "oci-layout://" + id + "@" + desc.Digest.String()
 	}
 	return stores, nil
 }

@@ -190,7 +190,7 @@ COPY --from=build /out/ /data/
 	if err != nil {
 		t.Fatal(err)
 	}
-	if idx.Manifests[0].Digest != res.Digest || idx.Manifests[0].Annotations[build.AnnotationRefName] != p.Tag {
+	if idx.Manifests[0].Digest.String() != res.Digest || idx.Manifests[0].Annotations[build.AnnotationRefName] != p.Tag {
 		t.Errorf("index layout = %+v, want %s tagged %s", idx.Manifests[0], res.Digest, p.Tag)
 	}
 	// Labels, as linuxkit sets them.

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -74,16 +77,18 @@ func FuzzReadResult(f *testing.F) {
 // layout's blobs directory (layouts come from other packages' outputs and
 // --context-from).
 func FuzzLayoutRoot(f *testing.F) {
-	one := Index{SchemaVersion: 2, MediaType: MediaTypeIndex, Manifests: []Descriptor{{MediaType: MediaTypeManifest, Digest: seedDigest, Size: 10}}}
+	seed, _ := v1.NewHash(seedDigest)
+	one := newIndex()
+	one.Manifests = []v1.Descriptor{{MediaType: types.OCIManifestSchema1, Digest: seed, Size: 10}}
 	b, _ := json.Marshal(one)
 	f.Add(b)
 	two := one
-	two.Manifests = append(two.Manifests, Descriptor{MediaType: MediaTypeIndex, Digest: seedDigest, Size: 3})
+	two.Manifests = append(two.Manifests, v1.Descriptor{MediaType: types.OCIImageIndex, Digest: seed, Size: 3})
 	b, _ = json.Marshal(two)
 	f.Add(b)
 	for _, s := range []string{
 		"", "{}", `{"manifests":null}`, `{"manifests":[{"digest":"sha256:../../x"}]}`,
-		`{"manifests":[{"mediaType":"` + MediaTypeIndex + `","digest":"sha256:ab"},{"mediaType":"` + MediaTypeIndex + `","digest":"x"}]}`,
+		`{"manifests":[{"mediaType":"` + string(types.OCIImageIndex) + `","digest":"sha256:ab"},{"mediaType":"` + string(types.OCIImageIndex) + `","digest":"x"}]}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -14,7 +14,7 @@ func TestIndexBytesAreStable(t *testing.T) {
 		img1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 		img2 = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
 	)
-	index := newIndex([]string{img1, img2}, []int64{528, 1091}, []string{"amd64", "arm64"}, []string{"", "v8"})
+	index := linuxIndex([]string{img1, img2}, []int64{528, 1091}, []string{"amd64", "arm64"}, []string{"", "v8"})
 	b, d, err := indexBlob(index, "abc", "example/hello:abc")
 	if err != nil {
 		t.Fatal(err)

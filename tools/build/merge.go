@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // Merge combines build outputs of the same package for different arches
@@ -31,7 +33,7 @@ func Merge(out string, inputs []string) (*Result, error) {
 	}
 	defer os.RemoveAll(out)
 	res := &Result{Layout: "index"}
-	index := Index{SchemaVersion: 2, MediaType: MediaTypeIndex}
+	index := newIndex()
 	indexDir := filepath.Join(out, "index")
 	seen := map[string]bool{}
 	for i, in := range inputs {
@@ -74,8 +76,8 @@ func Merge(out string, inputs []string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Digest = id.Digest
-	if err := writeLayout(indexDir, indexDir, nil, map[string][]byte{id.Digest: ib}, id); err != nil {
+	res.Digest = id.Digest.String()
+	if err := writeLayout(indexDir, indexDir, nil, map[v1.Hash][]byte{id.Digest: ib}, id); err != nil {
 		return nil, err
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
