@@ -18,7 +18,6 @@ import (
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/buildkitd"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/graph"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
@@ -137,7 +136,11 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		return errors.New("--hermetic needs --output-dir")
 	}
 
-	bo := build.Options{Format: build.Format(*format), ProgressMode: *progress, Progress: stderr, PkgOptions: opts}
+	b := build.Builder{Log: stderr}
+	bo := build.Options{Format: build.Format(*format), ProgressMode: *progress, Progress: stderr, OutputDir: *outputDir}
+	if *outputDir != "" {
+		b.OutputDirName = "--output-dir"
+	}
 	if *platforms != "" {
 		bo.Platforms = strings.Split(*platforms, ",")
 	}
@@ -148,7 +151,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		}
 		bo.BuildArgs = append(bo.BuildArgs, spec.BuildArg{Name: n, Value: v})
 	}
-	explicit := map[string]string{}
+	bo.Contexts = map[string]string{}
 	for _, c := range contexts {
 		ref, dir, ok := strings.Cut(c, "=")
 		if !ok || ref == "" || dir == "" {
@@ -158,30 +161,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		explicit[ref] = abs
-	}
-	for _, d := range depOutputs {
-		dir, out, ok := strings.Cut(d, "=")
-		if !ok || dir == "" || out == "" {
-			return fmt.Errorf("--dep %q: want PKGDIR=OUTPUT_DIR", d)
-		}
-		res, err := build.ReadResult(out)
-		if err != nil {
-			return fmt.Errorf("--dep %s: %w", d, err)
-		}
-		absDir, err := filepath.Abs(dir)
-		if err != nil {
-			return err
-		}
-		layout, err := filepath.Abs(filepath.Join(out, res.Layout))
-		if err != nil {
-			return err
-		}
-		if flags.opts.Refs == nil {
-			flags.opts.Refs = map[string]string{}
-		}
-		flags.opts.Refs[filepath.Clean(absDir)] = res.Ref
-		explicit[res.Ref] = layout
+		bo.Contexts[ref] = abs
 	}
 	if len(labels) > 0 {
 		bo.Labels = map[string]string{}
@@ -203,66 +183,32 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("source date epoch %q: want seconds since 1970", epoch)
 		}
 	}
-
-	opts.Refs = flags.opts.Refs
 	bo.PkgOptions = opts
-	pkgs := make([]*pkg.Package, 0, len(dirs))
-	for _, d := range dirs {
-		p, err := pkg.Load(d, opts)
-		if err != nil {
-			return err
+	b.Options = bo
+	for _, d := range depOutputs {
+		dir, out, ok := strings.Cut(d, "=")
+		if !ok || dir == "" || out == "" {
+			return fmt.Errorf("--dep %q: want PKGDIR=OUTPUT_DIR", d)
 		}
-		// As linuxkit: a package without arches has nothing to build.
-		if p.Spec.NoArches() {
-			fmt.Fprintf(stderr, "%s: no arches, skipped\n", p.Ref())
-			continue
+		if err := b.AddDepOutput(dir, out); err != nil {
+			return fmt.Errorf("--dep %s: %w", d, err)
 		}
-		if err := p.Spec.CheckDockerfile(); err != nil {
-			return err
-		}
-		pkgs = append(pkgs, p)
 	}
-	if len(pkgs) == 0 {
-		return nil
-	}
-	pkgs, err = graph.Order(pkgs, opts)
-	if err != nil {
-		return err
-	}
-	// Where each package goes.
-	store := ""
 	if !hermetic {
-		if store, err = build.DefaultStoreDir(); err != nil && *outputDir == "" {
+		if b.Store, err = build.DefaultStoreDir(); err != nil && *outputDir == "" {
 			return err
 		}
-	}
-	outFor := func(p *pkg.Package) string {
-		switch {
-		case *outputDir == "":
-			return build.StorePath(store, p)
-		case len(pkgs) == 1:
-			return *outputDir
-		}
-		return filepath.Join(*outputDir, p.Spec.Image)
-	}
-	if *outputDir != "" && len(pkgs) > 1 {
-		seen := map[string]string{}
-		for _, p := range pkgs {
-			if other, ok := seen[p.Spec.Image]; ok {
-				return fmt.Errorf("%s and %s are both named %s: build them separately", other, p.Dir, p.Spec.Image)
+		b.Revision = func(p *pkg.Package) string {
+			if p.Dirty {
+				return ""
 			}
-			seen[p.Spec.Image] = p.Dir
+			return gitRevision(p.Dir, opts.HashCommit)
 		}
 	}
 
-	// Refused output directories are reported before anything is built.
-	for _, p := range pkgs {
-		if err := build.CheckOutputDir(outFor(p)); err != nil {
-			if *outputDir != "" {
-				return fmt.Errorf("--output-dir %w", err)
-			}
-			return fmt.Errorf("output directory %w", err)
-		}
+	plan, err := b.Plan(dirs)
+	if err != nil || len(plan.Packages) == 0 {
+		return err
 	}
 
 	// How each package is pushed, checked before anything is built.
@@ -273,7 +219,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		} else {
 			pf.reg.progress = "quiet"
 		}
-		for _, p := range pkgs {
+		for _, p := range plan.Packages {
 			if p.Dirty {
 				return fmt.Errorf("%s: the package has uncommitted changes, which are not pushed: commit them or build without --push", p.Dir)
 			}
@@ -310,50 +256,19 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	defer c.Close()
 
-	built := map[string]string{} // ref -> index layout
-	for _, p := range pkgs {
-		o := bo
-		o.OutputDir = outFor(p)
-		o.Contexts = map[string]string{}
-		deps, err := graph.Deps(p, opts)
-		if err != nil {
-			return err
-		}
-		for _, d := range deps {
-			if l, ok := built[d.Ref()]; ok {
-				o.Contexts[d.Ref()] = l
-			} else if store != "" {
-				l := filepath.Join(build.StorePath(store, d), "index")
-				if _, err := os.Stat(filepath.Join(l, "index.json")); err == nil {
-					o.Contexts[d.Ref()] = l
-				}
-			}
-		}
-		for ref, l := range explicit {
-			o.Contexts[ref] = l
-		}
-		if !hermetic && !p.Dirty {
-			o.Revision = gitRevision(p.Dir, opts.HashCommit)
-		}
-		res, err := build.Build(ctx, c, p, o)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.Ref(), err)
-		}
-		if o.Format != build.FormatTar {
-			built[p.Ref()] = filepath.Join(o.OutputDir, res.Layout)
-		}
+	return b.Run(ctx, c, plan, func(p *pkg.Package, out string, res *build.Result) error {
 		// Bazel actions (--hermetic) read result.json; a line on their
 		// stdout would only be echoed by Bazel after every build.
 		if !hermetic {
-			fmt.Fprintf(stdout, "%s %s %s\n", res.Ref, res.Digest, o.OutputDir)
+			fmt.Fprintf(stdout, "%s %s %s\n", res.Ref, res.Digest, out)
 		}
 		if po, ok := pushOpts[p]; ok {
-			if err := pushOutput(ctx, p, o.OutputDir, false, po, stdout); err != nil {
+			if err := pushOutput(ctx, p, out, false, po, stdout); err != nil {
 				return fmt.Errorf("%s: built, but pushing failed: %w", p.Ref(), err)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // gitRevision returns the commit the package was hashed at, or "" outside
