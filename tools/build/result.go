@@ -14,6 +14,33 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
+// Result describes a build's output; it is also written as result.json.
+type Result struct {
+	// Ref is org/image:tag, the index's name.
+	Ref string `json:"ref"`
+	// Tag is the tag.
+	Tag string `json:"tag"`
+	// Digest is the index's digest.
+	Digest string `json:"digest"`
+	// Layout is the index layout, relative to the output directory.
+	Layout string `json:"layout"`
+	// SourceDateEpoch is the timestamp used.
+	SourceDateEpoch int64 `json:"source_date_epoch"`
+	// Arches are the per-arch images, in build.yml order.
+	Arches []ArchResult `json:"arches"`
+}
+
+// ArchResult is one architecture's image.
+type ArchResult struct {
+	Arch string `json:"arch"`
+	// Ref is org/image:tag-arch.
+	Ref string `json:"ref"`
+	// Digest is the image manifest's digest.
+	Digest string `json:"digest"`
+	// Layout is the image's layout, relative to the output directory.
+	Layout string `json:"layout"`
+}
+
 // ReadResult reads and validates the result.json of a build output
 // directory (Validate): the Result it returns names only paths inside out.
 func ReadResult(out string) (*Result, error) {
