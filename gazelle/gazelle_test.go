@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-linuxkit/rules_linuxkit/gazelle/gazelletest"
 )
 
 var update = flag.Bool("update", false, "rewrite the BUILD.out and expectedStderr.txt files of testdata/<case> from this run")
@@ -22,6 +24,16 @@ const (
 	outSuffix  = ".out"
 	stderrFile = "expectedStderr.txt"
 )
+
+// runUpdate runs Gazelle over the repository at ws and returns its log.
+func runUpdate(t *testing.T, ws string) string {
+	t.Helper()
+	logs, err := gazelletest.Update(ws)
+	if err != nil {
+		t.Fatalf("gazelle: %v\n%s", err, logs)
+	}
+	return logs
+}
 
 func testCases(t *testing.T) []string {
 	t.Helper()

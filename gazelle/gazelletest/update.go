@@ -1,13 +1,17 @@
-package gazelle_test
+// Package gazelletest runs Gazelle with the LinuxKit language in-process, for
+// the golden tests of //gazelle and the benchmark in bench/gazelle. Users run
+// the real command: a gazelle_binary with this language.
+package gazelletest
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"log"
 	"os"
 	"path/filepath"
-	"testing"
 
 	"github.com/bazelbuild/bazel-gazelle/config"
 	"github.com/bazelbuild/bazel-gazelle/label"
@@ -33,15 +37,15 @@ type visit struct {
 	imports []interface{}
 }
 
-// runUpdate does in-process what `gazelle` (update, the whole repository) does
+// Update does in-process what `gazelle` (update, the whole repository) does
 // with the languages of //gazelle:gazelle_bin (proto, Go, then LinuxKit):
 // configure, walk, generate and merge, index, resolve, merge again, fix the
 // loads, and write the BUILD files that changed. It returns what the
 // languages logged, with gazelle's "gazelle: " prefix. The phases are
 // gazelle's library calls; only map_kind, alias_kind and the lang filter,
-// which no test case uses, are left out.
-func runUpdate(t testing.TB, root string) string {
-	t.Helper()
+// which no test case uses, are left out. It sets the log package's output
+// while it runs, so runs must not overlap.
+func Update(root string) (logged string, err error) {
 	var logs bytes.Buffer
 	prevOut, prevFlags, prevPrefix := log.Writer(), log.Flags(), log.Prefix()
 	log.SetOutput(&logs)
@@ -74,11 +78,11 @@ func runUpdate(t testing.TB, root string) string {
 		ce.RegisterFlags(fs, "update", c)
 	}
 	if err := fs.Parse([]string{"-repo_root=" + root}); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	for _, ce := range cexts {
 		if err := ce.CheckFlags(fs, c); err != nil {
-			t.Fatalf("configuring gazelle: %v", err)
+			return "", fmt.Errorf("configuring gazelle: %w", err)
 		}
 	}
 	var loads []rule.LoadInfo
@@ -100,8 +104,9 @@ func runUpdate(t testing.TB, root string) string {
 	}
 
 	var visits []visit
+	var genErr error
 	walk.Walk(c, cexts, []string{root}, walk.VisitAllUpdateSubdirsMode, func(dir, rel string, c *config.Config, update bool, f *rule.File, subdirs, regularFiles, genFiles []string) {
-		if !update {
+		if !update || genErr != nil {
 			if f != nil {
 				for _, r := range f.Rules {
 					index.AddRule(c, r, f)
@@ -122,7 +127,8 @@ func runUpdate(t testing.TB, root string) string {
 				OtherEmpty: v.empty, OtherGen: v.gen,
 			})
 			if len(res.Gen) != len(res.Imports) {
-				t.Fatalf("%s: language %s generated %d rules but %d imports", rel, l.Name(), len(res.Gen), len(res.Imports))
+				genErr = fmt.Errorf("%s: language %s generated %d rules but %d imports", rel, l.Name(), len(res.Gen), len(res.Imports))
+				return
 			}
 			v.empty = append(v.empty, res.Empty...)
 			v.gen = append(v.gen, res.Gen...)
@@ -150,10 +156,13 @@ func runUpdate(t testing.TB, root string) string {
 			fl.DoneGeneratingRules()
 		}
 	}
+	if genErr != nil {
+		return logs.String(), genErr
+	}
 	index.Finish()
 
 	rc, cleanup := repo.NewRemoteCache(nil)
-	defer cleanup()
+	defer func() { err = errors.Join(err, cleanup()) }()
 	for _, v := range visits {
 		for i, r := range v.gen {
 			if rs := resolverOf(r, v.rel); rs != nil {
@@ -169,20 +178,19 @@ func runUpdate(t testing.TB, root string) string {
 	}
 	for _, v := range visits {
 		merger.FixLoads(v.file, loads)
-		writeIfChanged(t, v.file)
+		if err := writeIfChanged(v.file); err != nil {
+			return logs.String(), err
+		}
 	}
-	return logs.String()
+	return logs.String(), nil
 }
 
 // writeIfChanged saves f unless its file already holds that text, as gazelle
 // leaves an up-to-date BUILD file untouched.
-func writeIfChanged(t testing.TB, f *rule.File) {
-	t.Helper()
+func writeIfChanged(f *rule.File) error {
 	data := f.Format()
 	if old, err := os.ReadFile(f.Path); err == nil && bytes.Equal(old, data) {
-		return
+		return nil
 	}
-	if err := os.WriteFile(f.Path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return os.WriteFile(f.Path, data, 0o644)
 }

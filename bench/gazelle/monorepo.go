@@ -1,36 +1,31 @@
-// Command gen writes a synthetic LinuxKit monorepo for benchmarking the
-// Gazelle extension: n packages in groups of 50, each with a build.yml, a
-// multi-stage Dockerfile built FROM earlier packages (through ARG defaults,
-// @lkt:pkg: build args and COPY --from), a few source files, and for one
-// package in ten a Go command in a subdirectory (its own Bazel package).
-package main
+// Package gazellebench benchmarks the Gazelle extension (see run.sh) on a
+// synthetic LinuxKit monorepo that Generate writes: n packages in groups of
+// 50, each with a build.yml, a multi-stage Dockerfile built FROM earlier
+// packages (through ARG defaults, @lkt:pkg: build args and COPY --from), a
+// few source files, and for one package in ten a Go command in a
+// subdirectory (its own Bazel package).
+package gazellebench
 
 import (
-	"flag"
 	"fmt"
-	"log"
 	"os"
 	"path/filepath"
 	"strings"
 )
 
-func main() {
-	n := flag.Int("n", 5000, "number of packages")
-	out := flag.String("out", "", "directory to create (must not exist)")
-	flag.Parse()
-	if *out == "" {
-		log.Fatal("-out is required")
+// Generate writes a monorepo of n packages into out, which must not exist.
+func Generate(out string, n int) error {
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("%s exists", out)
 	}
-	if _, err := os.Stat(*out); err == nil {
-		log.Fatalf("%s exists", *out)
-	}
+	var err error
 	write := func(rel, content string) {
-		p := filepath.Join(*out, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			log.Fatal(err)
+		p := filepath.Join(out, rel)
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(p), 0o755)
 		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			log.Fatal(err)
+		if err == nil {
+			err = os.WriteFile(p, []byte(content), 0o644)
 		}
 	}
 	write("MODULE.bazel", "module(name = \"mono\")\n")
@@ -38,7 +33,7 @@ func main() {
 	write(".gitignore", "*.o\n/bazel-*\nbuild/\n")
 	dir := func(i int) string { return fmt.Sprintf("pkg/g%03d/p%05d", i/50, i) }
 	arches := []string{"", "arches:\n  - amd64\n  - arm64\n", "arches:\n  - amd64\n"}
-	for i := range *n {
+	for i := range n {
 		var y strings.Builder
 		fmt.Fprintf(&y, "image: p%05d\n", i)
 		if i%7 == 0 {
@@ -86,4 +81,5 @@ func main() {
 			write(d+"/main.o", "obj\n")
 		}
 	}
+	return err
 }
