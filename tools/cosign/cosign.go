@@ -50,7 +50,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
 
@@ -89,7 +89,7 @@ type Config struct {
 	// PublicKey verifies; nil means KeyFile's (once Prepare has read it).
 	PublicKey *ecdsa.PublicKey
 	// Registry reaches the registry (credentials, plain-HTTP policy).
-	Registry push.Registry
+	Registry registry.Registry
 	// Attach is where Sign writes (default AttachAuto).
 	Attach Attach
 }
@@ -117,7 +117,7 @@ func New(cfg Config) *Signer {
 }
 
 // NewVerifier returns a Signer that only verifies, with pub.
-func NewVerifier(pub *ecdsa.PublicKey, reg push.Registry) *Signer {
+func NewVerifier(pub *ecdsa.PublicKey, reg registry.Registry) *Signer {
 	return New(Config{PublicKey: pub, Registry: reg})
 }
 
@@ -303,7 +303,7 @@ func emptySignatures() v1.Image {
 func (s *Signer) writeTag(ctx context.Context, d name.Digest, add mutate.Addendum) error {
 	tag := SignatureTag(d)
 	base, err := remote.Image(tag, s.opts(ctx)...)
-	if push.IsNotFound(err) {
+	if registry.IsNotFound(err) {
 		base, err = emptySignatures(), nil
 	}
 	if err != nil {
@@ -496,7 +496,7 @@ func (s *Signer) layers(ctx context.Context, ref name.Reference) ([]found, error
 
 func (s *Signer) fromTag(ctx context.Context, d name.Digest) ([]found, error) {
 	out, err := s.layers(ctx, SignatureTag(d))
-	if push.IsNotFound(err) {
+	if registry.IsNotFound(err) {
 		return nil, nil
 	}
 	return out, err
@@ -510,7 +510,7 @@ func (s *Signer) fromReferrers(ctx context.Context, d name.Digest) ([]found, err
 	var out []found
 	for _, desc := range descs {
 		f, err := s.layers(ctx, d.Context().Digest(desc.Digest.String()))
-		if err != nil && !push.IsNotFound(err) {
+		if err != nil && !registry.IsNotFound(err) {
 			return nil, err
 		}
 		out = append(out, f...)
@@ -556,7 +556,7 @@ func (s *Signer) Signed(ctx context.Context, tag name.Tag) (*sign.Signature, err
 		return nil, err
 	}
 	desc, err := remote.Head(tag, s.opts(ctx)...)
-	if push.IsNotFound(err) {
+	if registry.IsNotFound(err) {
 		return nil, fmt.Errorf("%s is not in the registry: %w", tag, sign.ErrNotSigned)
 	}
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/notary"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
 
@@ -69,7 +70,7 @@ func (r *registryFlags) register(fs *flag.FlagSet, progress bool) {
 }
 
 func (r *registryFlags) options(stderr io.Writer) push.Options {
-	o := push.Options{Registry: push.Registry{Prefix: r.registry, Insecure: r.insecure}}
+	o := push.Options{Registry: registry.Registry{Prefix: r.registry, Insecure: r.insecure}}
 	if r.progress != "quiet" && stderr != nil {
 		o.Progress = stderr
 	}
@@ -97,7 +98,7 @@ func (t *trustFlags) register(fs *flag.FlagSet) {
 
 // notary returns a DCT signer that reaches the notary server and its token
 // service with reg's credentials and plain-HTTP rule.
-func (t *trustFlags) notary(reg push.Registry) (*notary.Signer, error) {
+func (t *trustFlags) notary(reg registry.Registry) (*notary.Signer, error) {
 	cfg := notary.Config{
 		Server: t.server, TrustDir: t.dir, Passphrases: &notary.Passphrases{},
 		Keychain: reg.AuthKeychain(), TokenHosts: t.tokenHosts,
@@ -118,7 +119,7 @@ func (t *trustFlags) notary(reg push.Registry) (*notary.Signer, error) {
 
 // cosign returns a cosign signer (with --cosign-key) or verifier (with
 // --cosign-pub only).
-func (t *trustFlags) cosign(reg push.Registry, needKey bool) (*cosign.Signer, error) {
+func (t *trustFlags) cosign(reg registry.Registry, needKey bool) (*cosign.Signer, error) {
 	attach, err := cosign.ParseAttach(t.cosignAttach)
 	if err != nil {
 		return nil, fmt.Errorf("--cosign-attach: %w", err)
@@ -144,7 +145,7 @@ func (t *trustFlags) cosign(reg push.Registry, needKey bool) (*cosign.Signer, er
 
 // signerFor returns the signer for p, or nil when signing is off (--sign
 // none, or build.yml's disable-content-trust, which turns off every kind).
-func (t *trustFlags) signerFor(p *pkg.Package, reg push.Registry) (sign.Signer, error) {
+func (t *trustFlags) signerFor(p *pkg.Package, reg registry.Registry) (sign.Signer, error) {
 	if p.Spec.DisableContentTrust {
 		return nil, nil
 	}
@@ -160,7 +161,7 @@ func (t *trustFlags) signerFor(p *pkg.Package, reg push.Registry) (sign.Signer, 
 }
 
 // verifier returns what reads signatures back for lkpkg trust.
-func (t *trustFlags) verifier(reg push.Registry) (sign.Verifier, error) {
+func (t *trustFlags) verifier(reg registry.Registry) (sign.Verifier, error) {
 	switch t.signer {
 	case "notary":
 		return t.notary(reg)

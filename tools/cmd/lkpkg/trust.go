@@ -15,7 +15,7 @@ import (
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/cosign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/notary"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
 
@@ -127,7 +127,7 @@ func runTrust(args []string, stdout, stderr io.Writer) error {
 			state := "ok"
 			d, err := remote.Head(repo.Tag(sig.Tag), append(opts, remote.WithContext(ctx))...)
 			switch {
-			case push.IsNotFound(err):
+			case registry.IsNotFound(err):
 				state, bad = "MISSING", bad+1
 			case err != nil:
 				return fmt.Errorf("reading %s:%s from the registry: %w", repo, sig.Tag, err)

@@ -37,6 +37,7 @@ import (
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/cosign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
@@ -116,7 +117,7 @@ func TestOursVerifiedByCosign(t *testing.T) {
 	for mode, host := range registries(t) {
 		t.Run(mode, func(t *testing.T) {
 			d, desc := pushImage(t, host, "ours/"+mode)
-			s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: push.Registry{}})
+			s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: registry.Registry{}})
 			if err := s.Prepare(ctx, d.Context()); err != nil {
 				t.Fatal(err)
 			}
@@ -188,7 +189,7 @@ func TestCosignVerifiedByOurs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v := cosign.NewVerifier(pub, push.Registry{})
+			v := cosign.NewVerifier(pub, registry.Registry{})
 			if err := v.Verify(ctx, d); err != nil {
 				t.Fatalf("our verifier rejects cosign's signature: %v", err)
 			}
