@@ -40,7 +40,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -376,15 +375,7 @@ func (s *Signer) listReferrers(ctx context.Context, d name.Digest) (descs []v1.D
 	if seen && !known {
 		return nil, false, nil
 	}
-	kc := s.cfg.Registry.Keychain
-	if kc == nil {
-		kc = authn.DefaultKeychain
-	}
-	auth, err := kc.Resolve(repo.Registry)
-	if err != nil {
-		auth = authn.Anonymous
-	}
-	tr, err := transport.NewWithContext(ctx, repo.Registry, auth, s.cfg.Registry.BaseTransport(), []string{repo.Scope(transport.PullScope)})
+	tr, err := transport.NewWithContext(ctx, repo.Registry, s.cfg.Registry.Auth(repo.Registry), s.cfg.Registry.BaseTransport(), []string{repo.Scope(transport.PullScope)})
 	if err != nil {
 		return nil, false, fmt.Errorf("reaching %s: %w", repo.RegistryStr(), err)
 	}

@@ -101,8 +101,7 @@ func (t *trustFlags) register(fs *flag.FlagSet) {
 func (t *trustFlags) notary(reg registry.Registry) (*notary.Signer, error) {
 	cfg := notary.Config{
 		Server: t.server, TrustDir: t.dir, Passphrases: &notary.Passphrases{},
-		Keychain: reg.AuthKeychain(), TokenHosts: t.tokenHosts,
-		AllowHTTP: reg.AllowHTTP, RegistryTransport: reg.BaseTransport(),
+		Registry: reg, TokenHosts: t.tokenHosts,
 	}
 	if t.ca != "" {
 		b, err := os.ReadFile(t.ca)
