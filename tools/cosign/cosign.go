@@ -104,6 +104,7 @@ type Signer struct {
 
 var (
 	_ sign.Signer   = (*Signer)(nil)
+	_ sign.Checker  = (*Signer)(nil)
 	_ sign.Verifier = (*Signer)(nil)
 )
 

@@ -96,8 +96,8 @@ type Signer struct {
 }
 
 var (
-	_ sign.Signer   = (*Signer)(nil)
-	_ sign.Verifier = (*Signer)(nil)
+	_ sign.Signer        = (*Signer)(nil)
+	_ sign.FreshVerifier = (*Signer)(nil)
 )
 
 // New returns a Signer.

@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/cosign"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/notary"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
@@ -78,16 +77,16 @@ func runTrust(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *fresh {
-		n, ok := s.(*notary.Signer)
+		fv, ok := s.(sign.FreshVerifier)
 		if !ok {
-			return errors.New("--fresh is for --sign=notary")
+			return fmt.Errorf("--fresh: --sign=%s keeps no trust data on this machine, so there is nothing to start afresh from", tf.signer)
 		}
 		tmp, err := os.MkdirTemp("", "lkpkg-trust")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		s = n.Reader(tmp)
+		s = fv.Fresh(tmp)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
