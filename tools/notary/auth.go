@@ -79,6 +79,10 @@ func (s *Signer) transport(ctx context.Context, repo name.Repository, push bool)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, nil, fmt.Errorf("notary server %q is not an https:// URL: check --trust-server or $DOCKER_CONTENT_TRUST_SERVER", server)
 	}
+	if u.User != nil {
+		// Never echoed: errors and logs would carry the password.
+		return nil, nil, fmt.Errorf("notary server %s holds credentials in its URL: give it as %s://%s%s and store them with docker login %s", u.Redacted(), u.Scheme, u.Host, u.EscapedPath(), u.Host)
+	}
 	if u.Scheme == "http" && !s.allowHTTP(u.Host) {
 		return nil, nil, fmt.Errorf("refusing plain HTTP to notary server %s: %s is neither a loopback address nor a name that resolves only to loopback addresses; use https, or pass --insecure-registry %s if it really has no TLS", server, u.Host, u.Host)
 	}

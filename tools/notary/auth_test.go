@@ -357,3 +357,22 @@ func TestDefaultServerFor(t *testing.T) {
 		}
 	}
 }
+
+// A --trust-server URL holding a password is refused without echoing it:
+// credentials belong in docker's config.json (docker login), not in a URL
+// that errors and logs print.
+func TestServerURLWithPasswordRefused(t *testing.T) {
+	w := newAuthWorld(t)
+	w.notaryRealm = w.registryRealm
+	n := w.serve("notary.test", true, w.notaryHandler)
+	for _, server := range []string{"https://user:url-secret-pw@" + n, "http://user:url-secret-pw@" + n} {
+		s, repo := w.signer(server, nil)
+		err := s.Prepare(context.Background(), repo)
+		if err == nil || strings.Contains(err.Error(), "url-secret-pw") || !strings.Contains(err.Error(), "docker login") {
+			t.Errorf("%s: %v; want a refusal that says docker login and does not show the password", server, err)
+		}
+	}
+	if len(w.headers(n)) != 0 {
+		t.Errorf("the notary server was contacted: %q", w.headers(n))
+	}
+}

@@ -24,11 +24,11 @@ func TestAuthIsAnonymousWithoutCredentials(t *testing.T) {
 		"empty credentials": keychainFunc(func(authn.Resource) (authn.Authenticator, error) { return &authn.Basic{}, nil }),
 	} {
 		if a := (Registry{Keychain: kc}).Auth(name.MustParseReference("registry.example/org/img").Context()); a != authn.Anonymous {
-			t.Errorf("%s: got %v, want anonymous", what, a)
+			t.Errorf("%s: got a %T, want anonymous", what, a)
 		}
 	}
 	kc := keychainFunc(func(authn.Resource) (authn.Authenticator, error) { return basic, nil })
 	if a := (Registry{Keychain: kc}).Auth(name.MustParseReference("registry.example/org/img").Context()); a != basic {
-		t.Errorf("got %v, want the keychain's credentials", a)
+		t.Errorf("got a %T, want the keychain's credentials", a)
 	}
 }
