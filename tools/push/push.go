@@ -40,6 +40,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
@@ -106,7 +107,7 @@ func checkArchResult(arch, layout string) error {
 
 // Options configure Push.
 type Options struct {
-	Registry Registry
+	Registry registry.Registry
 	// Release also tags the index as this, once: an existing release is
 	// left alone when it names the same images, refused otherwise.
 	Release string

@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 )
 
 // session is one push to one repository.
@@ -53,7 +55,7 @@ func newSession(ctx context.Context, repo name.Repository, o Options) (*session,
 // head returns the descriptor of ref, or nil if the registry has none.
 func (s *session) head(ctx context.Context, ref name.Reference) (*v1.Descriptor, error) {
 	d, err := s.puller.Head(ctx, ref)
-	if IsNotFound(err) {
+	if registry.IsNotFound(err) {
 		return nil, nil
 	}
 	return d, err

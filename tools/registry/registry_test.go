@@ -1,4 +1,4 @@
-package push
+package registry
 
 import (
 	"net"
@@ -50,5 +50,28 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 	defer srv.Close()
 	if err := plainGet(Registry{}, srv.URL+"/v2/"); err != nil {
 		t.Errorf("plain HTTP to loopback %s: %v", srv.URL, err)
+	}
+}
+
+func TestInsecureAndRepository(t *testing.T) {
+	r := Registry{Insecure: []string{"10.0.0.1:5000"}}
+	if !r.AllowHTTP("10.0.0.1:5000") || r.AllowHTTP("10.0.0.2:5000") {
+		t.Error("--insecure-registry not honoured exactly")
+	}
+	repo, err := Registry{Prefix: "192.168.1.1:5000"}.Repository("org/img")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if repo.String() != "192.168.1.1:5000/org/img" {
+		t.Errorf("got %s", repo)
+	}
+	// go-containerregistry would try plain HTTP for a private address:
+	// the guard refuses it before anything is sent.
+	if err := plainGet(Registry{}, "http://192.168.1.1:5000/v2/"); err == nil || !strings.Contains(err.Error(), "refusing plain HTTP to 192.168.1.1:5000") {
+		t.Errorf("plain HTTP to a private address that is not --insecure-registry: %v", err)
+	}
+	repo, err = Registry{Prefix: "127.0.0.1:5000/"}.Repository("org/img")
+	if err != nil || repo.String() != "127.0.0.1:5000/org/img" || repo.Scheme() != "http" {
+		t.Errorf("loopback registry: %v, %v (scheme %s)", repo, err, repo.Scheme())
 	}
 }

@@ -1,7 +1,13 @@
-package push
+// Package registry is how lkpkg reaches an OCI registry: where an image
+// lives (Repository), whose credentials go with it (one keychain: docker's
+// config.json and its credential helpers), which hosts may be reached over
+// plain HTTP (loopback.Is, plus --insecure-registry), and the
+// go-containerregistry options built from those. Pushing (tools/push) and
+// both signers (tools/cosign, tools/notary, which also sends these
+// credentials to its own server) share it, so each rule is written once.
+package registry
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,7 +16,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/loopback"
 )
@@ -57,15 +62,9 @@ func (r Registry) Repository(image string) (name.Repository, error) {
 	return repo, nil
 }
 
-// IsLoopback reports whether host (host or host:port) is this machine;
-// it is loopback.Is, the one rule every package uses.
-func IsLoopback(host string) bool { return loopback.Is(host) }
-
 // AllowHTTP reports whether host (host[:port]) may be reached over plain
 // HTTP: a loopback host, or one listed with --insecure-registry.
-func (r Registry) AllowHTTP(host string) bool { return r.allowHTTP(host) }
-
-func (r Registry) allowHTTP(host string) bool {
+func (r Registry) AllowHTTP(host string) bool {
 	for _, i := range r.Insecure {
 		if i == host {
 			return true
@@ -74,22 +73,13 @@ func (r Registry) allowHTTP(host string) bool {
 	return loopback.Is(host)
 }
 
-// AuthKeychain is where r finds credentials: Keychain, else docker's
-// config.json and credential helpers. Signing uses the same one.
-func (r Registry) AuthKeychain() authn.Keychain {
-	if r.Keychain != nil {
-		return r.Keychain
-	}
-	return authn.DefaultKeychain
-}
-
 // BaseTransport is the transport with the plain-HTTP guard.
 func (r Registry) BaseTransport() http.RoundTripper {
 	t := r.Transport
 	if t == nil {
 		t = remote.DefaultTransport
 	}
-	return &httpGuard{inner: t, allow: r.AllowHTTP}
+	return Guard(t, r.AllowHTTP)
 }
 
 // Options returns go-containerregistry options for r.
@@ -109,38 +99,4 @@ func (r Registry) Options() []remote.Option {
 		remote.WithJobs(jobs),
 		remote.WithUserAgent("lkpkg"),
 	}
-}
-
-// httpGuard refuses plain HTTP to registries that were not allowed it:
-// go-containerregistry itself falls back to HTTP for private (RFC 1918)
-// addresses, which would send credentials in the clear.
-type httpGuard struct {
-	inner http.RoundTripper
-	allow func(host string) bool
-}
-
-func (g *httpGuard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == "http" && !g.allow(req.URL.Host) {
-		return nil, fmt.Errorf("refusing plain HTTP to %s: it is neither a loopback address nor a name that resolves only to loopback addresses; use https, or pass --insecure-registry %s if it really has no TLS", req.URL.Host, req.URL.Host)
-	}
-	return g.inner.RoundTrip(req)
-}
-
-// IsNotFound reports whether err is a registry 404 (or NAME_UNKNOWN /
-// MANIFEST_UNKNOWN).
-func IsNotFound(err error) bool {
-	var te *transport.Error
-	if !errors.As(err, &te) {
-		return false
-	}
-	if te.StatusCode == http.StatusNotFound {
-		return true
-	}
-	for _, d := range te.Errors {
-		switch d.Code {
-		case transport.ManifestUnknownErrorCode, transport.NameUnknownErrorCode:
-			return true
-		}
-	}
-	return false
 }
