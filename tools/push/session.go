@@ -27,6 +27,7 @@ type session struct {
 	attempts int
 	settle   time.Duration
 	out      *progress
+	warn     *progress
 	blobs    atomic.Int64
 	bytes    atomic.Int64
 	exists   sync.Map // digest -> true: manifests known to exist
@@ -42,7 +43,10 @@ func newSession(ctx context.Context, repo name.Repository, o Options) (*session,
 	if err != nil {
 		return nil, err
 	}
-	s := &session{repo: repo, o: o, pusher: pusher, puller: puller, attempts: o.Attempts, settle: o.Settle, out: &progress{w: o.Progress}}
+	s := &session{repo: repo, o: o, pusher: pusher, puller: puller, attempts: o.Attempts, settle: o.Settle, out: &progress{w: o.Progress}, warn: &progress{w: o.Warnings}}
+	if o.Warnings == nil {
+		s.warn = s.out
+	}
 	if s.attempts <= 0 {
 		s.attempts = 10
 	}

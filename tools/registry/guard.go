@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Guard wraps inner so that it refuses plain HTTP to any host allow
@@ -21,5 +22,11 @@ func (g *httpGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" && !g.allow(req.URL.Host) {
 		return nil, fmt.Errorf("refusing plain HTTP to %s: it is neither a loopback address nor a name that resolves only to loopback addresses; use https, or pass --insecure-registry %s if it really has no TLS", req.URL.Host, req.URL.Host)
 	}
-	return g.inner.RoundTrip(req)
+	resp, err := g.inner.RoundTrip(req)
+	// net/http reports a plain-HTTP server behind an https:// URL only by
+	// this text; say which flag opts in, as for the refusal above.
+	if err != nil && req.URL.Scheme == "https" && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		err = fmt.Errorf("%w: %s answers in plain HTTP, which lkpkg uses only for loopback addresses; pass --insecure-registry %s if it really has no TLS", err, req.URL.Host, req.URL.Host)
+	}
+	return resp, err
 }

@@ -68,5 +68,6 @@ func (r *registryFlags) options(stderr io.Writer) push.Options {
 	if r.progress != "quiet" && stderr != nil {
 		o.Progress = stderr
 	}
+	o.Warnings = stderr
 	return o
 }
