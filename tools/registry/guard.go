@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -23,9 +25,11 @@ func (g *httpGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("refusing plain HTTP to %s: it is neither a loopback address nor a name that resolves only to loopback addresses; use https, or pass --insecure-registry %s if it really has no TLS", req.URL.Host, req.URL.Host)
 	}
 	resp, err := g.inner.RoundTrip(req)
-	// net/http reports a plain-HTTP server behind an https:// URL only by
-	// this text; say which flag opts in, as for the refusal above.
-	if err != nil && req.URL.Scheme == "https" && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+	// A plain-HTTP server behind an https:// URL: say which flag opts in,
+	// as for the refusal above. (net/http's client later rewords this
+	// error as "server gave HTTP response to HTTPS client".)
+	var rh tls.RecordHeaderError
+	if err != nil && req.URL.Scheme == "https" && (errors.As(err, &rh) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")) {
 		err = fmt.Errorf("%w: %s answers in plain HTTP, which lkpkg uses only for loopback addresses; pass --insecure-registry %s if it really has no TLS", err, req.URL.Host, req.URL.Host)
 	}
 	return resp, err

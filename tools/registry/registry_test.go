@@ -75,3 +75,15 @@ func TestInsecureAndRepository(t *testing.T) {
 		t.Errorf("loopback registry: %v, %v (scheme %s)", repo, err, repo.Scheme())
 	}
 }
+
+// A registry that answers https:// in plain HTTP gets an error naming the
+// flag that opts in, not only net/http's terse text.
+func TestPlainHTTPServerBehindHTTPSNamesTheFlag(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	err := plainGet(Registry{}, "https://"+host+"/v2/")
+	if err == nil || !strings.Contains(err.Error(), "--insecure-registry "+host) {
+		t.Fatalf("err = %v, want a hint naming --insecure-registry %s", err, host)
+	}
+}
