@@ -5,74 +5,11 @@ load("@bazel_gazelle//:deps.bzl", "go_repository")
 def go_dependencies():
     """Declares a go_repository for each module of go.mod's build list."""
     go_repository(
-        name = "com_google_cloud_go",
-        build_file_proto_mode = "disable_global",
-        importpath = "cloud.google.com/go",
-        sum = "h1:2NAUJwPR47q+E35uaJeYoNhuNEM9kM8SjgRgdeOJUSE=",
-        version = "v0.123.0",
-    )
-    go_repository(
-        name = "com_google_cloud_go_auth",
-        build_file_proto_mode = "disable_global",
-        importpath = "cloud.google.com/go/auth",
-        sum = "h1:kXTssoVb4azsVDoUiF8KvxAqrsQcQtB53DcSgta74CA=",
-        version = "v0.20.0",
-    )
-    go_repository(
-        name = "com_google_cloud_go_auth_oauth2adapt",
-        build_file_proto_mode = "disable_global",
-        importpath = "cloud.google.com/go/auth/oauth2adapt",
-        sum = "h1:keo8NaayQZ6wimpNSmW5OPc283g65QNIiLpZnkHRbnc=",
-        version = "v0.2.8",
-    )
-    go_repository(
-        name = "com_google_cloud_go_compute_metadata",
-        build_file_proto_mode = "disable_global",
-        importpath = "cloud.google.com/go/compute/metadata",
-        sum = "h1:pDUj4QMoPejqq20dK0Pg2N4yG9zIkYGdBtwLoEkH9Zs=",
-        version = "v0.9.0",
-    )
-    go_repository(
-        name = "com_google_cloud_go_iam",
-        build_file_proto_mode = "disable_global",
-        importpath = "cloud.google.com/go/iam",
-        sum = "h1:KieQ9Pb+LLPak1O3Rv3GgCxhnmkYf7Xyh0P5HfF1jFM=",
-        version = "v1.11.0",
-    )
-    go_repository(
-        name = "com_google_cloud_go_kms",
-        build_file_proto_mode = "disable_global",
-        importpath = "cloud.google.com/go/kms",
-        sum = "h1:LS8N92OxFDgOLg5NCo3OmbvjtQAIVT5gUHVLKIDHaFE=",
-        version = "v1.31.0",
-    )
-    go_repository(
-        name = "com_google_cloud_go_longrunning",
-        build_file_proto_mode = "disable_global",
-        importpath = "cloud.google.com/go/longrunning",
-        sum = "h1:lwzWEYD8+NkYV7dhexOz6kmlvajZA70+bW/xMhRVVdY=",
-        version = "v1.0.0",
-    )
-    go_repository(
         name = "com_cyphar_go_pathrs",
         build_file_proto_mode = "disable_global",
         importpath = "cyphar.com/go-pathrs",
         sum = "h1:SnX9FBvnoyn3lUs1dkMgZ52bAETpirNu3FTRh5HlRik=",
         version = "v0.2.5",
-    )
-    go_repository(
-        name = "io_filippo_edwards25519",
-        build_file_proto_mode = "disable_global",
-        importpath = "filippo.io/edwards25519",
-        sum = "h1:crnVqOiS4jqYleHd9vaKZ+HKtHfllngJIiOpNpoJsjo=",
-        version = "v1.2.0",
-    )
-    go_repository(
-        name = "io_filippo_mldsa",
-        build_file_proto_mode = "disable_global",
-        importpath = "filippo.io/mldsa",
-        sum = "h1:VsUbObBMxXlc23Eb9VeeJYE4jvTs87qa5RqSN2U5FJU=",
-        version = "v0.0.0-20260215214346-43d0283efc3e",
     )
     go_repository(
         name = "com_github_adalogics_go_fuzz_headers",
@@ -87,118 +24,6 @@ def go_dependencies():
         importpath = "github.com/AdamKorcz/go-fuzz-headers-1",
         sum = "h1:zjqpY4C7H15HjRPEenkS4SAn3Jy2eRRjkjZbGR30TOg=",
         version = "v0.0.0-20230919221257-8b5d3ce2d11d",
-    )
-    go_repository(
-        name = "com_github_azure_azure_sdk_for_go_sdk_azcore",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Azure/azure-sdk-for-go/sdk/azcore",
-        sum = "h1:jHb/wfvRikGdxMXYV3QG/SzUOPYN9KEUUuC0Yd0/vC0=",
-        version = "v1.21.1",
-    )
-    go_repository(
-        name = "com_github_azure_azure_sdk_for_go_sdk_azidentity",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Azure/azure-sdk-for-go/sdk/azidentity",
-        sum = "h1:Hk5QBxZQC1jb2Fwj6mpzme37xbCDdNTxU7O9eb5+LB4=",
-        version = "v1.13.1",
-    )
-    go_repository(
-        name = "com_github_azure_azure_sdk_for_go_sdk_azidentity_cache",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Azure/azure-sdk-for-go/sdk/azidentity/cache",
-        sum = "h1:yz1bePFlP5Vws5+8ez6T3HWXPmwOK7Yvq8QxDBD3SKY=",
-        version = "v0.3.2",
-    )
-    go_repository(
-        name = "com_github_azure_azure_sdk_for_go_sdk_internal",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Azure/azure-sdk-for-go/sdk/internal",
-        sum = "h1:fhqpLE3UEXi9lPaBRpQ6XuRW0nU7hgg4zlmZZa+a9q4=",
-        version = "v1.12.0",
-    )
-    go_repository(
-        name = "com_github_azure_azure_sdk_for_go_sdk_resourcemanager_storage_armstorage",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage",
-        sum = "h1:PiSrjRPpkQNjrM8H0WwKMnZUdu1RGMtd/LdGKUrOo+c=",
-        version = "v1.6.0",
-    )
-    go_repository(
-        name = "com_github_azure_azure_sdk_for_go_sdk_security_keyvault_azkeys",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys",
-        sum = "h1:MaKvxE6D0KkjOg6Wd9M00iqP5PR0kUxCfiezes4JweM=",
-        version = "v1.5.0",
-    )
-    go_repository(
-        name = "com_github_azure_azure_sdk_for_go_sdk_security_keyvault_internal",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/internal",
-        sum = "h1:nCYfgcSyHZXJI8J0IWE5MsCGlb2xp9fJiXyxWgmOFg4=",
-        version = "v1.2.0",
-    )
-    go_repository(
-        name = "com_github_azure_azure_sdk_for_go_sdk_storage_azblob",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Azure/azure-sdk-for-go/sdk/storage/azblob",
-        sum = "h1:mlmW46Q0B79I+Aj4azKC6xDMFN9a9SyZWESlGWYXbFs=",
-        version = "v1.5.0",
-    )
-    go_repository(
-        name = "com_github_azuread_microsoft_authentication_extensions_for_go_cache",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/AzureAD/microsoft-authentication-extensions-for-go/cache",
-        sum = "h1:WJTmL004Abzc5wDB5VtZG2PJk5ndYDgVacGqfirKxjM=",
-        version = "v0.1.1",
-    )
-    go_repository(
-        name = "com_github_azuread_microsoft_authentication_library_for_go",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/AzureAD/microsoft-authentication-library-for-go",
-        sum = "h1:4iB+IesclUXdP0ICgAabvq2FYLXrJWKx1fJQ+GxSo3Y=",
-        version = "v1.7.0",
-    )
-    go_repository(
-        name = "com_github_masterminds_semver",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Masterminds/semver",
-        sum = "h1:H65muMkzWKEuNDnfl9d70GUjFniHKHRbFPGBuZ3QEww=",
-        version = "v1.5.0",
-    )
-    go_repository(
-        name = "com_github_masterminds_semver_v3",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Masterminds/semver/v3",
-        sum = "h1:Zog+i5UMtVoCU8oKka5P7i9q9HgrJeGzI9SA1Xbatp0=",
-        version = "v3.4.0",
-    )
-    go_repository(
-        name = "com_github_microsoft_go_winio",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Microsoft/go-winio",
-        sum = "h1:0kQAzHq8vLs7Pptv+7TxjdETLf/nIqJpIB4oC6Ba4vY=",
-        version = "v0.6.3-0.20251027160822-ad3df93bed29",
-    )
-    go_repository(
-        name = "com_github_microsoft_hcsshim",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Microsoft/hcsshim",
-        sum = "h1:aZFX4LH0S20Lgjq0wG61StIClj7im4yzrxIClkaR8Z8=",
-        version = "v0.15.0-rc.4",
-    )
-    go_repository(
-        name = "com_github_protonmail_go_crypto",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/ProtonMail/go-crypto",
-        sum = "h1:9RfcZHqEQUvP8RzecWEUafnZVtEvrBVL9BiF67IQOfM=",
-        version = "v1.4.1",
-    )
-    go_repository(
-        name = "com_github_shopify_logrus_bugsnag",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/Shopify/logrus-bugsnag",
-        sum = "h1:hi6J4K6DKrR4/ljxn6SF6nURyu785wKMuQcjt7H3VCQ=",
-        version = "v0.0.0-20170309145241-6dbc35f2c30d",
     )
     go_repository(
         name = "com_github_agext_levenshtein",
@@ -374,6 +199,77 @@ def go_dependencies():
         importpath = "github.com/aws/smithy-go",
         sum = "h1:myhcykQcatTul2B/zITjDk203G7t0awUAs1hVry5Bvg=",
         version = "v1.28.2",
+    )
+
+    go_repository(
+        name = "com_github_azure_azure_sdk_for_go_sdk_azcore",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Azure/azure-sdk-for-go/sdk/azcore",
+        sum = "h1:jHb/wfvRikGdxMXYV3QG/SzUOPYN9KEUUuC0Yd0/vC0=",
+        version = "v1.21.1",
+    )
+    go_repository(
+        name = "com_github_azure_azure_sdk_for_go_sdk_azidentity",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Azure/azure-sdk-for-go/sdk/azidentity",
+        sum = "h1:Hk5QBxZQC1jb2Fwj6mpzme37xbCDdNTxU7O9eb5+LB4=",
+        version = "v1.13.1",
+    )
+    go_repository(
+        name = "com_github_azure_azure_sdk_for_go_sdk_azidentity_cache",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Azure/azure-sdk-for-go/sdk/azidentity/cache",
+        sum = "h1:yz1bePFlP5Vws5+8ez6T3HWXPmwOK7Yvq8QxDBD3SKY=",
+        version = "v0.3.2",
+    )
+    go_repository(
+        name = "com_github_azure_azure_sdk_for_go_sdk_internal",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Azure/azure-sdk-for-go/sdk/internal",
+        sum = "h1:fhqpLE3UEXi9lPaBRpQ6XuRW0nU7hgg4zlmZZa+a9q4=",
+        version = "v1.12.0",
+    )
+    go_repository(
+        name = "com_github_azure_azure_sdk_for_go_sdk_resourcemanager_storage_armstorage",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage",
+        sum = "h1:PiSrjRPpkQNjrM8H0WwKMnZUdu1RGMtd/LdGKUrOo+c=",
+        version = "v1.6.0",
+    )
+    go_repository(
+        name = "com_github_azure_azure_sdk_for_go_sdk_security_keyvault_azkeys",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys",
+        sum = "h1:MaKvxE6D0KkjOg6Wd9M00iqP5PR0kUxCfiezes4JweM=",
+        version = "v1.5.0",
+    )
+    go_repository(
+        name = "com_github_azure_azure_sdk_for_go_sdk_security_keyvault_internal",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/internal",
+        sum = "h1:nCYfgcSyHZXJI8J0IWE5MsCGlb2xp9fJiXyxWgmOFg4=",
+        version = "v1.2.0",
+    )
+    go_repository(
+        name = "com_github_azure_azure_sdk_for_go_sdk_storage_azblob",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Azure/azure-sdk-for-go/sdk/storage/azblob",
+        sum = "h1:mlmW46Q0B79I+Aj4azKC6xDMFN9a9SyZWESlGWYXbFs=",
+        version = "v1.5.0",
+    )
+    go_repository(
+        name = "com_github_azuread_microsoft_authentication_extensions_for_go_cache",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/AzureAD/microsoft-authentication-extensions-for-go/cache",
+        sum = "h1:WJTmL004Abzc5wDB5VtZG2PJk5ndYDgVacGqfirKxjM=",
+        version = "v0.1.1",
+    )
+    go_repository(
+        name = "com_github_azuread_microsoft_authentication_library_for_go",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/AzureAD/microsoft-authentication-library-for-go",
+        sum = "h1:4iB+IesclUXdP0ICgAabvq2FYLXrJWKx1fJQ+GxSo3Y=",
+        version = "v1.7.0",
     )
     go_repository(
         name = "com_github_bazelbuild_bazel_gazelle",
@@ -1041,18 +937,18 @@ def go_dependencies():
         version = "v0.6.0",
     )
     go_repository(
-        name = "com_github_golang_jwt_jwt_v5",
-        build_file_proto_mode = "disable_global",
-        importpath = "github.com/golang-jwt/jwt/v5",
-        sum = "h1:kYf81DTWFe7t+1VvL7eS+jKFVWaUnK9cB1qbwn63YCY=",
-        version = "v5.3.1",
-    )
-    go_repository(
         name = "com_github_golang_groupcache",
         build_file_proto_mode = "disable_global",
         importpath = "github.com/golang/groupcache",
         sum = "h1:f+oWsMOmNPc8JmEHVZIycC7hBoQxHH9pNKQORJNozsQ=",
         version = "v0.0.0-20241129210726-2c02b8208cf8",
+    )
+    go_repository(
+        name = "com_github_golang_jwt_jwt_v5",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/golang-jwt/jwt/v5",
+        sum = "h1:kYf81DTWFe7t+1VvL7eS+jKFVWaUnK9cB1qbwn63YCY=",
+        version = "v5.3.1",
     )
     go_repository(
         name = "com_github_golang_protobuf",
@@ -1369,6 +1265,21 @@ def go_dependencies():
         sum = "h1:kZynrxK3QfqLGx6hhoz+Rfs3hgltJs1p9Mp+4+VwnY0=",
         version = "v0.20260309.0",
     )
+
+    go_repository(
+        name = "com_github_masterminds_semver",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Masterminds/semver",
+        sum = "h1:H65muMkzWKEuNDnfl9d70GUjFniHKHRbFPGBuZ3QEww=",
+        version = "v1.5.0",
+    )
+    go_repository(
+        name = "com_github_masterminds_semver_v3",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Masterminds/semver/v3",
+        sum = "h1:Zog+i5UMtVoCU8oKka5P7i9q9HgrJeGzI9SA1Xbatp0=",
+        version = "v3.4.0",
+    )
     go_repository(
         name = "com_github_mattn_go_colorable",
         build_file_proto_mode = "disable_global",
@@ -1382,6 +1293,21 @@ def go_dependencies():
         importpath = "github.com/mattn/go-isatty",
         sum = "h1:xfD0iDuEKnDkl03q4limB+vH+GxLEtL/jb4xVJSWWEY=",
         version = "v0.0.20",
+    )
+
+    go_repository(
+        name = "com_github_microsoft_go_winio",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Microsoft/go-winio",
+        sum = "h1:0kQAzHq8vLs7Pptv+7TxjdETLf/nIqJpIB4oC6Ba4vY=",
+        version = "v0.6.3-0.20251027160822-ad3df93bed29",
+    )
+    go_repository(
+        name = "com_github_microsoft_hcsshim",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Microsoft/hcsshim",
+        sum = "h1:aZFX4LH0S20Lgjq0wG61StIClj7im4yzrxIClkaR8Z8=",
+        version = "v0.15.0-rc.4",
     )
     go_repository(
         name = "com_github_miekg_pkcs11",
@@ -1677,6 +1603,14 @@ def go_dependencies():
         sum = "h1:GljZCt+zSTS+NZq88cyQ1LjZ+RCHp3uVuabBWA5+OJI=",
         version = "v0.21.1",
     )
+
+    go_repository(
+        name = "com_github_protonmail_go_crypto",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/ProtonMail/go-crypto",
+        sum = "h1:9RfcZHqEQUvP8RzecWEUafnZVtEvrBVL9BiF67IQOfM=",
+        version = "v1.4.1",
+    )
     go_repository(
         name = "com_github_rogpeppe_go_internal",
         build_file_proto_mode = "disable_global",
@@ -1739,6 +1673,14 @@ def go_dependencies():
         importpath = "github.com/shibumi/go-pathspec",
         sum = "h1:QUyMZhFo0Md5B8zV8x2tesohbb5kfbpTi9rBnKh5dkI=",
         version = "v1.3.0",
+    )
+
+    go_repository(
+        name = "com_github_shopify_logrus_bugsnag",
+        build_file_proto_mode = "disable_global",
+        importpath = "github.com/Shopify/logrus-bugsnag",
+        sum = "h1:hi6J4K6DKrR4/ljxn6SF6nURyu785wKMuQcjt7H3VCQ=",
+        version = "v0.0.0-20170309145241-6dbc35f2c30d",
     )
     go_repository(
         name = "com_github_sigstore_protobuf_specs",
@@ -2048,6 +1990,121 @@ def go_dependencies():
         sum = "h1:v9CUu9phlABObO4LPWycf+zwMG7nlbb3t/B5wa97yms=",
         version = "v0.2.3",
     )
+
+    go_repository(
+        name = "com_google_cloud_go",
+        build_file_proto_mode = "disable_global",
+        importpath = "cloud.google.com/go",
+        sum = "h1:2NAUJwPR47q+E35uaJeYoNhuNEM9kM8SjgRgdeOJUSE=",
+        version = "v0.123.0",
+    )
+    go_repository(
+        name = "com_google_cloud_go_auth",
+        build_file_proto_mode = "disable_global",
+        importpath = "cloud.google.com/go/auth",
+        sum = "h1:kXTssoVb4azsVDoUiF8KvxAqrsQcQtB53DcSgta74CA=",
+        version = "v0.20.0",
+    )
+    go_repository(
+        name = "com_google_cloud_go_auth_oauth2adapt",
+        build_file_proto_mode = "disable_global",
+        importpath = "cloud.google.com/go/auth/oauth2adapt",
+        sum = "h1:keo8NaayQZ6wimpNSmW5OPc283g65QNIiLpZnkHRbnc=",
+        version = "v0.2.8",
+    )
+    go_repository(
+        name = "com_google_cloud_go_compute_metadata",
+        build_file_proto_mode = "disable_global",
+        importpath = "cloud.google.com/go/compute/metadata",
+        sum = "h1:pDUj4QMoPejqq20dK0Pg2N4yG9zIkYGdBtwLoEkH9Zs=",
+        version = "v0.9.0",
+    )
+    go_repository(
+        name = "com_google_cloud_go_iam",
+        build_file_proto_mode = "disable_global",
+        importpath = "cloud.google.com/go/iam",
+        sum = "h1:KieQ9Pb+LLPak1O3Rv3GgCxhnmkYf7Xyh0P5HfF1jFM=",
+        version = "v1.11.0",
+    )
+    go_repository(
+        name = "com_google_cloud_go_kms",
+        build_file_proto_mode = "disable_global",
+        importpath = "cloud.google.com/go/kms",
+        sum = "h1:LS8N92OxFDgOLg5NCo3OmbvjtQAIVT5gUHVLKIDHaFE=",
+        version = "v1.31.0",
+    )
+    go_repository(
+        name = "com_google_cloud_go_longrunning",
+        build_file_proto_mode = "disable_global",
+        importpath = "cloud.google.com/go/longrunning",
+        sum = "h1:lwzWEYD8+NkYV7dhexOz6kmlvajZA70+bW/xMhRVVdY=",
+        version = "v1.0.0",
+    )
+    go_repository(
+        name = "com_sslmate_software_src_go_pkcs12",
+        build_file_proto_mode = "disable_global",
+        importpath = "software.sslmate.com/src/go-pkcs12",
+        sum = "h1:H2g08FrTvSFKUj+D309j1DPfk5APnIdAQAB8aEykJ5k=",
+        version = "v0.4.0",
+    )
+    go_repository(
+        name = "in_gopkg_cenkalti_backoff_v2",
+        build_file_proto_mode = "disable_global",
+        importpath = "gopkg.in/cenkalti/backoff.v2",
+        sum = "h1:eJ9UAg01/HIHG987TwxvnzK2MgxXq97YY6rYDpY9aII=",
+        version = "v2.2.1",
+    )
+    go_repository(
+        name = "in_gopkg_check_v1",
+        build_file_proto_mode = "disable_global",
+        importpath = "gopkg.in/check.v1",
+        sum = "h1:Hei/4ADfdWqJk1ZMxUNpqntNwaWcugrBjAiHlqqRiVk=",
+        version = "v1.0.0-20201130134442-10cb98267c6c",
+    )
+    go_repository(
+        name = "in_gopkg_rethinkdb_rethinkdb_go_v6",
+        build_file_proto_mode = "disable_global",
+        importpath = "gopkg.in/rethinkdb/rethinkdb-go.v6",
+        sum = "h1:d4KQkxAaAiRY2h5Zqis161Pv91A37uZyJOx73duwUwM=",
+        version = "v6.2.1",
+    )
+    go_repository(
+        name = "in_gopkg_yaml_v3",
+        build_file_proto_mode = "disable_global",
+        importpath = "gopkg.in/yaml.v3",
+        sum = "h1:fxVm/GzAzEWqLHuvctI91KS9hhNmmWOoWu0XTYJS7CA=",
+        version = "v3.0.1",
+    )
+
+    go_repository(
+        name = "in_yaml_go_yaml_v2",
+        build_file_proto_mode = "disable_global",
+        importpath = "go.yaml.in/yaml/v2",
+        sum = "h1:tuyd0P+2Ont/d6e2rl3be67goVK4R6deVxCUX5vyPaQ=",
+        version = "v2.4.4",
+    )
+    go_repository(
+        name = "in_yaml_go_yaml_v3",
+        build_file_proto_mode = "disable_global",
+        importpath = "go.yaml.in/yaml/v3",
+        sum = "h1:N6y/pJk8buWs9NY5ERU2HSMfm+IuD/OtfdAnq6kESPw=",
+        version = "v3.0.5",
+    )
+    go_repository(
+        name = "io_cncf_tags_container_device_interface",
+        build_file_proto_mode = "disable_global",
+        importpath = "tags.cncf.io/container-device-interface",
+        sum = "h1:YPwQz4xg8PlQ0yT/baR0BtLpTQROe4l6M1yuRgAu1vc=",
+        version = "v1.1.1",
+    )
+    go_repository(
+        name = "io_cncf_tags_container_device_interface_specs_go",
+        build_file_proto_mode = "disable_global",
+        importpath = "tags.cncf.io/container-device-interface/specs-go",
+        sum = "h1:3xjaytilFeCBVFJsJTaT9uOFahoqJMVuYG7gYqi2+NY=",
+        version = "v1.1.1",
+    )
+
     go_repository(
         name = "io_etcd_go_bbolt",
         build_file_proto_mode = "disable_global",
@@ -2055,6 +2112,36 @@ def go_dependencies():
         sum = "h1:S7GAl7Fxv12yohbwFfIbQCGDWbQbtDGPET4P/bD4lxU=",
         version = "v1.5.0",
     )
+
+    go_repository(
+        name = "io_filippo_edwards25519",
+        build_file_proto_mode = "disable_global",
+        importpath = "filippo.io/edwards25519",
+        sum = "h1:crnVqOiS4jqYleHd9vaKZ+HKtHfllngJIiOpNpoJsjo=",
+        version = "v1.2.0",
+    )
+    go_repository(
+        name = "io_filippo_mldsa",
+        build_file_proto_mode = "disable_global",
+        importpath = "filippo.io/mldsa",
+        sum = "h1:VsUbObBMxXlc23Eb9VeeJYE4jvTs87qa5RqSN2U5FJU=",
+        version = "v0.0.0-20260215214346-43d0283efc3e",
+    )
+    go_repository(
+        name = "io_k8s_klog_v2",
+        build_file_proto_mode = "disable_global",
+        importpath = "k8s.io/klog/v2",
+        sum = "h1:Tf+J3AH7xnUzZyVVXhTgGhEKnFqye14aadWv7bzXdzc=",
+        version = "v2.140.0",
+    )
+    go_repository(
+        name = "io_k8s_sigs_yaml",
+        build_file_proto_mode = "disable_global",
+        importpath = "sigs.k8s.io/yaml",
+        sum = "h1:G8fkbMSAFqgEFgh4b1wmtzDnioxFCUgTZhlbj5P9QYs=",
+        version = "v1.6.0",
+    )
+
     go_repository(
         name = "io_opentelemetry_go_auto_sdk",
         build_file_proto_mode = "disable_global",
@@ -2182,54 +2269,48 @@ def go_dependencies():
         version = "v1.11.0",
     )
     go_repository(
-        name = "sm_step_go_crypto",
+        name = "org_golang_google_api",
         build_file_proto_mode = "disable_global",
-        importpath = "go.step.sm/crypto",
-        sum = "h1:6azC+pD678Vjju8yXnMDHCZJ+HzFaEmL3sCryiezTIA=",
-        version = "v0.77.7",
+        importpath = "google.golang.org/api",
+        sum = "h1:0lkp8u0MPwJVHqRL+nJlMAoZVVzbmiXmFHXMOTmSPik=",
+        version = "v0.283.0",
     )
     go_repository(
-        name = "org_uber_go_automaxprocs",
+        name = "org_golang_google_genproto",
         build_file_proto_mode = "disable_global",
-        importpath = "go.uber.org/automaxprocs",
-        sum = "h1:O3y2/QNTOdbF+e/dpXNNW7Rx2hZ4sTIPyybbxyNqTUs=",
-        version = "v1.6.0",
+        importpath = "google.golang.org/genproto",
+        sum = "h1:XzmzkmB14QhVhgnawEVsOn6OFsnpyxNPRY9QV01dNB0=",
+        version = "v0.0.0-20260319201613-d00831a3d3e7",
     )
     go_repository(
-        name = "org_uber_go_goleak",
+        name = "org_golang_google_genproto_googleapis_api",
         build_file_proto_mode = "disable_global",
-        importpath = "go.uber.org/goleak",
-        sum = "h1:2K3zAYmnTNqV73imy9J1T3WC+gmCePx2hEGkimedGto=",
-        version = "v1.3.0",
+        importpath = "google.golang.org/genproto/googleapis/api",
+        sum = "h1:izFU9hz7aeLI/Mi1J0991ae+xcwRLr7hTqWnB/9aIIU=",
+        version = "v0.0.0-20260825221802-da73d73af1c5",
     )
     go_repository(
-        name = "org_uber_go_multierr",
+        name = "org_golang_google_genproto_googleapis_rpc",
         build_file_proto_mode = "disable_global",
-        importpath = "go.uber.org/multierr",
-        sum = "h1:blXXJkSxSSfBVBlC76pxqeO+LN3aDfLQo+309xJstO0=",
-        version = "v1.11.0",
+        importpath = "google.golang.org/genproto/googleapis/rpc",
+        sum = "h1:1VUiZAXyC+zmiFYi+WLtBzr68Cj8wOofHjjrA/kkizc=",
+        version = "v0.0.0-20260825221802-da73d73af1c5",
     )
     go_repository(
-        name = "org_uber_go_zap",
+        name = "org_golang_google_grpc",
         build_file_proto_mode = "disable_global",
-        importpath = "go.uber.org/zap",
-        sum = "h1:IZzaP1Fv73/T/pBMLk4VutPl36uNC+OSUh3JLG3FIjo=",
-        version = "v1.28.0",
+        importpath = "google.golang.org/grpc",
+        sum = "h1:soMyaPJ8pAak5PIQ0DGBUir0XRo2fRoMqhNWMLlLxO0=",
+        version = "v1.84.0",
     )
     go_repository(
-        name = "in_yaml_go_yaml_v2",
+        name = "org_golang_google_protobuf",
         build_file_proto_mode = "disable_global",
-        importpath = "go.yaml.in/yaml/v2",
-        sum = "h1:tuyd0P+2Ont/d6e2rl3be67goVK4R6deVxCUX5vyPaQ=",
-        version = "v2.4.4",
+        importpath = "google.golang.org/protobuf",
+        sum = "h1:pJOKDDOyeXErUroCihFAd5LQuwXBSpVnKGrj5o/fwxc=",
+        version = "v1.36.12",
     )
-    go_repository(
-        name = "in_yaml_go_yaml_v3",
-        build_file_proto_mode = "disable_global",
-        importpath = "go.yaml.in/yaml/v3",
-        sum = "h1:N6y/pJk8buWs9NY5ERU2HSMfm+IuD/OtfdAnq6kESPw=",
-        version = "v3.0.5",
-    )
+
     go_repository(
         name = "org_golang_x_crypto",
         build_file_proto_mode = "disable_global",
@@ -2322,74 +2403,54 @@ def go_dependencies():
         version = "v0.17.0",
     )
     go_repository(
-        name = "org_golang_google_api",
+        name = "org_kernel_pub_linux_libs_security_libcap_cap",
         build_file_proto_mode = "disable_global",
-        importpath = "google.golang.org/api",
-        sum = "h1:0lkp8u0MPwJVHqRL+nJlMAoZVVzbmiXmFHXMOTmSPik=",
-        version = "v0.283.0",
+        importpath = "kernel.org/pub/linux/libs/security/libcap/cap",
+        sum = "h1:jgqg4gyu2BaYW9L6uzEtGLf8GNREwk/z4UFdwt5F3pE=",
+        version = "v1.2.78",
     )
     go_repository(
-        name = "org_golang_google_genproto",
+        name = "org_kernel_pub_linux_libs_security_libcap_psx",
         build_file_proto_mode = "disable_global",
-        importpath = "google.golang.org/genproto",
-        sum = "h1:XzmzkmB14QhVhgnawEVsOn6OFsnpyxNPRY9QV01dNB0=",
-        version = "v0.0.0-20260319201613-d00831a3d3e7",
+        importpath = "kernel.org/pub/linux/libs/security/libcap/psx",
+        sum = "h1:PC3yNs51cX5LZ7U57a7xielBcoXB3xnV+rXD8V0H0DQ=",
+        version = "v1.2.78",
+    )
+
+    go_repository(
+        name = "org_uber_go_automaxprocs",
+        build_file_proto_mode = "disable_global",
+        importpath = "go.uber.org/automaxprocs",
+        sum = "h1:O3y2/QNTOdbF+e/dpXNNW7Rx2hZ4sTIPyybbxyNqTUs=",
+        version = "v1.6.0",
     )
     go_repository(
-        name = "org_golang_google_genproto_googleapis_api",
+        name = "org_uber_go_goleak",
         build_file_proto_mode = "disable_global",
-        importpath = "google.golang.org/genproto/googleapis/api",
-        sum = "h1:izFU9hz7aeLI/Mi1J0991ae+xcwRLr7hTqWnB/9aIIU=",
-        version = "v0.0.0-20260825221802-da73d73af1c5",
+        importpath = "go.uber.org/goleak",
+        sum = "h1:2K3zAYmnTNqV73imy9J1T3WC+gmCePx2hEGkimedGto=",
+        version = "v1.3.0",
     )
     go_repository(
-        name = "org_golang_google_genproto_googleapis_rpc",
+        name = "org_uber_go_multierr",
         build_file_proto_mode = "disable_global",
-        importpath = "google.golang.org/genproto/googleapis/rpc",
-        sum = "h1:1VUiZAXyC+zmiFYi+WLtBzr68Cj8wOofHjjrA/kkizc=",
-        version = "v0.0.0-20260825221802-da73d73af1c5",
+        importpath = "go.uber.org/multierr",
+        sum = "h1:blXXJkSxSSfBVBlC76pxqeO+LN3aDfLQo+309xJstO0=",
+        version = "v1.11.0",
     )
     go_repository(
-        name = "org_golang_google_grpc",
+        name = "org_uber_go_zap",
         build_file_proto_mode = "disable_global",
-        importpath = "google.golang.org/grpc",
-        sum = "h1:soMyaPJ8pAak5PIQ0DGBUir0XRo2fRoMqhNWMLlLxO0=",
-        version = "v1.84.0",
+        importpath = "go.uber.org/zap",
+        sum = "h1:IZzaP1Fv73/T/pBMLk4VutPl36uNC+OSUh3JLG3FIjo=",
+        version = "v1.28.0",
     )
     go_repository(
-        name = "org_golang_google_protobuf",
+        name = "sm_step_go_crypto",
         build_file_proto_mode = "disable_global",
-        importpath = "google.golang.org/protobuf",
-        sum = "h1:pJOKDDOyeXErUroCihFAd5LQuwXBSpVnKGrj5o/fwxc=",
-        version = "v1.36.12",
-    )
-    go_repository(
-        name = "in_gopkg_cenkalti_backoff_v2",
-        build_file_proto_mode = "disable_global",
-        importpath = "gopkg.in/cenkalti/backoff.v2",
-        sum = "h1:eJ9UAg01/HIHG987TwxvnzK2MgxXq97YY6rYDpY9aII=",
-        version = "v2.2.1",
-    )
-    go_repository(
-        name = "in_gopkg_check_v1",
-        build_file_proto_mode = "disable_global",
-        importpath = "gopkg.in/check.v1",
-        sum = "h1:Hei/4ADfdWqJk1ZMxUNpqntNwaWcugrBjAiHlqqRiVk=",
-        version = "v1.0.0-20201130134442-10cb98267c6c",
-    )
-    go_repository(
-        name = "in_gopkg_rethinkdb_rethinkdb_go_v6",
-        build_file_proto_mode = "disable_global",
-        importpath = "gopkg.in/rethinkdb/rethinkdb-go.v6",
-        sum = "h1:d4KQkxAaAiRY2h5Zqis161Pv91A37uZyJOx73duwUwM=",
-        version = "v6.2.1",
-    )
-    go_repository(
-        name = "in_gopkg_yaml_v3",
-        build_file_proto_mode = "disable_global",
-        importpath = "gopkg.in/yaml.v3",
-        sum = "h1:fxVm/GzAzEWqLHuvctI91KS9hhNmmWOoWu0XTYJS7CA=",
-        version = "v3.0.1",
+        importpath = "go.step.sm/crypto",
+        sum = "h1:6azC+pD678Vjju8yXnMDHCZJ+HzFaEmL3sCryiezTIA=",
+        version = "v0.77.7",
     )
     go_repository(
         name = "tools_gotest",
@@ -2404,53 +2465,4 @@ def go_dependencies():
         importpath = "gotest.tools/v3",
         sum = "h1:7koQfIKdy+I8UTetycgUqXWSDwpgv193Ka+qRsmBY8Q=",
         version = "v3.5.2",
-    )
-    go_repository(
-        name = "io_k8s_klog_v2",
-        build_file_proto_mode = "disable_global",
-        importpath = "k8s.io/klog/v2",
-        sum = "h1:Tf+J3AH7xnUzZyVVXhTgGhEKnFqye14aadWv7bzXdzc=",
-        version = "v2.140.0",
-    )
-    go_repository(
-        name = "org_kernel_pub_linux_libs_security_libcap_cap",
-        build_file_proto_mode = "disable_global",
-        importpath = "kernel.org/pub/linux/libs/security/libcap/cap",
-        sum = "h1:jgqg4gyu2BaYW9L6uzEtGLf8GNREwk/z4UFdwt5F3pE=",
-        version = "v1.2.78",
-    )
-    go_repository(
-        name = "org_kernel_pub_linux_libs_security_libcap_psx",
-        build_file_proto_mode = "disable_global",
-        importpath = "kernel.org/pub/linux/libs/security/libcap/psx",
-        sum = "h1:PC3yNs51cX5LZ7U57a7xielBcoXB3xnV+rXD8V0H0DQ=",
-        version = "v1.2.78",
-    )
-    go_repository(
-        name = "io_k8s_sigs_yaml",
-        build_file_proto_mode = "disable_global",
-        importpath = "sigs.k8s.io/yaml",
-        sum = "h1:G8fkbMSAFqgEFgh4b1wmtzDnioxFCUgTZhlbj5P9QYs=",
-        version = "v1.6.0",
-    )
-    go_repository(
-        name = "com_sslmate_software_src_go_pkcs12",
-        build_file_proto_mode = "disable_global",
-        importpath = "software.sslmate.com/src/go-pkcs12",
-        sum = "h1:H2g08FrTvSFKUj+D309j1DPfk5APnIdAQAB8aEykJ5k=",
-        version = "v0.4.0",
-    )
-    go_repository(
-        name = "io_cncf_tags_container_device_interface",
-        build_file_proto_mode = "disable_global",
-        importpath = "tags.cncf.io/container-device-interface",
-        sum = "h1:YPwQz4xg8PlQ0yT/baR0BtLpTQROe4l6M1yuRgAu1vc=",
-        version = "v1.1.1",
-    )
-    go_repository(
-        name = "io_cncf_tags_container_device_interface_specs_go",
-        build_file_proto_mode = "disable_global",
-        importpath = "tags.cncf.io/container-device-interface/specs-go",
-        sum = "h1:3xjaytilFeCBVFJsJTaT9uOFahoqJMVuYG7gYqi2+NY=",
-        version = "v1.1.1",
     )

@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
@@ -52,7 +53,7 @@ func lkpkgPush(b *testing.B, dir, host, image string) *push.Report {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rep, err := push.Push(context.Background(), p, push.Options{Registry: push.Registry{Prefix: host}})
+	rep, err := push.Push(context.Background(), p, push.Options{Registry: registry.Registry{Prefix: host}})
 	if err != nil {
 		b.Fatal(err)
 	}

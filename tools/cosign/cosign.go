@@ -40,7 +40,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -50,7 +49,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
 
@@ -89,7 +88,7 @@ type Config struct {
 	// PublicKey verifies; nil means KeyFile's (once Prepare has read it).
 	PublicKey *ecdsa.PublicKey
 	// Registry reaches the registry (credentials, plain-HTTP policy).
-	Registry push.Registry
+	Registry registry.Registry
 	// Attach is where Sign writes (default AttachAuto).
 	Attach Attach
 }
@@ -105,6 +104,7 @@ type Signer struct {
 
 var (
 	_ sign.Signer   = (*Signer)(nil)
+	_ sign.Checker  = (*Signer)(nil)
 	_ sign.Verifier = (*Signer)(nil)
 )
 
@@ -117,7 +117,7 @@ func New(cfg Config) *Signer {
 }
 
 // NewVerifier returns a Signer that only verifies, with pub.
-func NewVerifier(pub *ecdsa.PublicKey, reg push.Registry) *Signer {
+func NewVerifier(pub *ecdsa.PublicKey, reg registry.Registry) *Signer {
 	return New(Config{PublicKey: pub, Registry: reg})
 }
 
@@ -303,7 +303,7 @@ func emptySignatures() v1.Image {
 func (s *Signer) writeTag(ctx context.Context, d name.Digest, add mutate.Addendum) error {
 	tag := SignatureTag(d)
 	base, err := remote.Image(tag, s.opts(ctx)...)
-	if push.IsNotFound(err) {
+	if registry.IsNotFound(err) {
 		base, err = emptySignatures(), nil
 	}
 	if err != nil {
@@ -376,15 +376,7 @@ func (s *Signer) listReferrers(ctx context.Context, d name.Digest) (descs []v1.D
 	if seen && !known {
 		return nil, false, nil
 	}
-	kc := s.cfg.Registry.Keychain
-	if kc == nil {
-		kc = authn.DefaultKeychain
-	}
-	auth, err := kc.Resolve(repo.Registry)
-	if err != nil {
-		auth = authn.Anonymous
-	}
-	tr, err := transport.NewWithContext(ctx, repo.Registry, auth, s.cfg.Registry.BaseTransport(), []string{repo.Scope(transport.PullScope)})
+	tr, err := transport.NewWithContext(ctx, repo.Registry, s.cfg.Registry.Auth(repo.Registry), s.cfg.Registry.BaseTransport(), []string{repo.Scope(transport.PullScope)})
 	if err != nil {
 		return nil, false, fmt.Errorf("reaching %s: %w", repo.RegistryStr(), err)
 	}
@@ -496,7 +488,7 @@ func (s *Signer) layers(ctx context.Context, ref name.Reference) ([]found, error
 
 func (s *Signer) fromTag(ctx context.Context, d name.Digest) ([]found, error) {
 	out, err := s.layers(ctx, SignatureTag(d))
-	if push.IsNotFound(err) {
+	if registry.IsNotFound(err) {
 		return nil, nil
 	}
 	return out, err
@@ -510,7 +502,7 @@ func (s *Signer) fromReferrers(ctx context.Context, d name.Digest) ([]found, err
 	var out []found
 	for _, desc := range descs {
 		f, err := s.layers(ctx, d.Context().Digest(desc.Digest.String()))
-		if err != nil && !push.IsNotFound(err) {
+		if err != nil && !registry.IsNotFound(err) {
 			return nil, err
 		}
 		out = append(out, f...)
@@ -556,7 +548,7 @@ func (s *Signer) Signed(ctx context.Context, tag name.Tag) (*sign.Signature, err
 		return nil, err
 	}
 	desc, err := remote.Head(tag, s.opts(ctx)...)
-	if push.IsNotFound(err) {
+	if registry.IsNotFound(err) {
 		return nil, fmt.Errorf("%s is not in the registry: %w", tag, sign.ErrNotSigned)
 	}
 	if err != nil {

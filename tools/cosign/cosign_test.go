@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -22,6 +22,7 @@ import (
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/cosign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
@@ -131,7 +132,7 @@ func TestPushSignVerify(t *testing.T) {
 	reg := testenv.StartRegistry(t)
 	keyPath, pub := keyFile(t)
 	ctx := context.Background()
-	r := push.Registry{Prefix: reg.Host}
+	r := registry.Registry{Prefix: reg.Host}
 	s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: r})
 	rep, err := push.Push(ctx, pushed(t, "lkt/hello", "v1", 1), push.Options{Registry: r, Signer: s, Release: "1.0"})
 	if err != nil {
@@ -186,7 +187,7 @@ func TestTampered(t *testing.T) {
 	reg := testenv.StartRegistry(t)
 	keyPath, pub := keyFile(t)
 	ctx := context.Background()
-	r := push.Registry{Prefix: reg.Host}
+	r := registry.Registry{Prefix: reg.Host}
 	s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: r})
 	if _, err := push.Push(ctx, pushed(t, "lkt/a", "v1", 1), push.Options{Registry: r, Signer: s}); err != nil {
 		t.Fatal(err)
@@ -245,7 +246,7 @@ func TestTampered(t *testing.T) {
 func TestWrongPassword(t *testing.T) {
 	reg := testenv.StartRegistry(t)
 	keyPath, _ := keyFile(t)
-	r := push.Registry{Prefix: reg.Host}
+	r := registry.Registry{Prefix: reg.Host}
 	s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte("nope"), Registry: r})
 	_, err := push.Push(context.Background(), pushed(t, "lkt/b", "v1", 1), push.Options{Registry: r, Signer: s})
 	if !errors.Is(err, cosign.ErrWrongPassword) || !strings.Contains(err.Error(), "nothing was pushed") || !strings.Contains(err.Error(), "COSIGN_PASSWORD") {
@@ -266,12 +267,12 @@ func TestWrongPassword(t *testing.T) {
 // TestReferrers: with a registry that has the OCI 1.1 referrers API (go-
 // containerregistry's), the signature is a referrer of the image, not a tag.
 func TestReferrers(t *testing.T) {
-	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.WithReferrersSupport(true), ggcrregistry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
 	keyPath, pub := keyFile(t)
 	ctx := context.Background()
-	r := push.Registry{Prefix: host}
+	r := registry.Registry{Prefix: host}
 	s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: r})
 	for i := 0; i < 2; i++ { // the second push signs nothing new
 		if _, err := push.Push(ctx, pushed(t, "lkt/c", "v1", 1), push.Options{Registry: r, Signer: s}); err != nil {

@@ -12,10 +12,10 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/loopback"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 )
 
 // DefaultServerFor is the trust server docker uses for a registry when
@@ -44,13 +44,9 @@ type withheldError struct{ msg string }
 
 func (e *withheldError) Error() string { return e.msg }
 
-// allowHTTP reports whether host may be reached over plain HTTP.
-func (s *Signer) allowHTTP(host string) bool {
-	if s.cfg.AllowHTTP != nil {
-		return s.cfg.AllowHTTP(host)
-	}
-	return loopback.Is(host)
-}
+// allowHTTP reports whether host may be reached over plain HTTP: the
+// registry's rule (loopback, or --insecure-registry).
+func (s *Signer) allowHTTP(host string) bool { return s.cfg.Registry.AllowHTTP(host) }
 
 // base is the transport to the notary server and its token service, with
 // plain HTTP only where allowed.
@@ -61,7 +57,7 @@ func (s *Signer) base() http.RoundTripper {
 		tt.TLSClientConfig = &tls.Config{RootCAs: s.cfg.RootCAs, MinVersion: tls.VersionTLS12}
 		t = tt
 	}
-	return &httpGuard{inner: t, allow: s.allowHTTP}
+	return registry.Guard(t, s.allowHTTP)
 }
 
 // transport returns a round tripper to repo's notary server, with a token
@@ -83,6 +79,10 @@ func (s *Signer) transport(ctx context.Context, repo name.Repository, push bool)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, nil, fmt.Errorf("notary server %q is not an https:// URL: check --trust-server or $DOCKER_CONTENT_TRUST_SERVER", server)
 	}
+	if u.User != nil {
+		// Never echoed: errors and logs would carry the password.
+		return nil, nil, fmt.Errorf("notary server %s holds credentials in its URL: give it as %s://%s%s and store them with docker login %s", u.Redacted(), u.Scheme, u.Host, u.EscapedPath(), u.Host)
+	}
 	if u.Scheme == "http" && !s.allowHTTP(u.Host) {
 		return nil, nil, fmt.Errorf("refusing plain HTTP to notary server %s: %s is neither a loopback address nor a name that resolves only to loopback addresses; use https, or pass --insecure-registry %s if it really has no TLS", server, u.Host, u.Host)
 	}
@@ -97,7 +97,7 @@ func (s *Signer) transport(ctx context.Context, repo name.Repository, push bool)
 	base := s.base()
 	if u.Scheme == "https" {
 		// ggcr also tries http for private addresses: not for an https URL.
-		base = &httpGuard{inner: base, allow: func(string) bool { return false }}
+		base = registry.Guard(base, func(string) bool { return false })
 	}
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -141,8 +141,8 @@ func (s *Signer) transport(ctx context.Context, repo name.Repository, push bool)
 // credentials picks what goes to target (the token service, or the notary
 // server itself for Basic auth); see transport.
 func (s *Signer) credentials(ctx context.Context, repo name.Repository, notaryReg name.Registry, server string, target *url.URL) (authn.Authenticator, *withheldError) {
-	regAuth := s.resolve(repo.Registry)
-	own := s.resolve(notaryReg)
+	regAuth := s.cfg.Registry.Auth(repo.Registry)
+	own := s.cfg.Registry.Auth(notaryReg)
 	if target.Scheme != "https" && !loopback.Is(target.Host) {
 		if regAuth == authn.Anonymous && own == authn.Anonymous {
 			return authn.Anonymous, nil
@@ -161,19 +161,6 @@ func (s *Signer) credentials(ctx context.Context, repo name.Repository, notaryRe
 	return authn.Anonymous, &withheldError{fmt.Sprintf("lkpkg did not send the credentials of %s to %s, the token service notary server %s names: it is neither on the registry's host nor the registry's own token service; if you trust it, pass --trust-token-service %s (or store credentials for %s in docker's config.json)", repo.RegistryStr(), target.Redacted(), server, target.Host, notaryReg.RegistryStr())}
 }
 
-// resolve looks up credentials for reg in the keychain (anonymous when
-// there are none or the lookup fails).
-func (s *Signer) resolve(reg name.Registry) authn.Authenticator {
-	a, err := s.cfg.Keychain.Resolve(reg)
-	if err != nil || a == nil {
-		return authn.Anonymous
-	}
-	if c, err := a.Authorization(); err != nil || *c == (authn.AuthConfig{}) {
-		return authn.Anonymous
-	}
-	return a
-}
-
 // optedIn reports whether target's host is in Config.TokenHosts (an entry
 // without a port matches any port).
 func (s *Signer) optedIn(target *url.URL) bool {
@@ -188,11 +175,7 @@ func (s *Signer) optedIn(target *url.URL) bool {
 // registryRealm is the token service repo's registry names in its own
 // challenge ("" if none or unreachable).
 func (s *Signer) registryRealm(ctx context.Context, repo name.Repository) string {
-	t := s.cfg.RegistryTransport
-	if t == nil {
-		t = &httpGuard{inner: remote.DefaultTransport, allow: loopback.Is}
-	}
-	pr, err := transport.Ping(ctx, repo.Registry, t)
+	pr, err := transport.Ping(ctx, repo.Registry, s.cfg.Registry.BaseTransport())
 	if err != nil || !strings.EqualFold(pr.Scheme, "bearer") {
 		return ""
 	}
@@ -218,17 +201,4 @@ func hostPort(u *url.URL) string {
 		}
 	}
 	return strings.ToLower(net.JoinHostPort(u.Hostname(), port))
-}
-
-// httpGuard refuses plain HTTP to hosts not allowed it.
-type httpGuard struct {
-	inner http.RoundTripper
-	allow func(host string) bool
-}
-
-func (g *httpGuard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == "http" && !g.allow(req.URL.Host) {
-		return nil, fmt.Errorf("refusing plain HTTP to %s: it is neither a loopback address nor a name that resolves only to loopback addresses", req.URL.Host)
-	}
-	return g.inner.RoundTrip(req)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/notary"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
 
@@ -185,11 +186,13 @@ func (w *authWorld) signer(server string, mod func(*notary.Config)) (*notary.Sig
 	}
 	cfg := notary.Config{
 		Server: server, TrustDir: w.t.TempDir(),
-		Keychain:    mapKeychain{w.reg: &authn.Basic{Username: regUser, Password: regPass}},
+		Registry: registry.Registry{
+			Keychain:  mapKeychain{w.reg: &authn.Basic{Username: regUser, Password: regPass}},
+			Transport: w.transport(),
+		},
 		Transport:   w.transport(),
 		Passphrases: &notary.Passphrases{Getenv: func(string) string { return "" }, ConfigFile: "/nonexistent"},
 	}
-	cfg.RegistryTransport = cfg.Transport
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -286,7 +289,7 @@ func TestNotaryCredentialsFromKeychain(t *testing.T) {
 	w.notaryRealm = "https://" + w.tokens + "/token"
 	n := w.serve("notary.test", true, w.notaryHandler)
 	s, repo := w.signer("https://"+n, func(c *notary.Config) {
-		c.Keychain.(mapKeychain)[n] = &authn.Basic{Username: notaryUser, Password: notaryPw}
+		c.Registry.Keychain.(mapKeychain)[n] = &authn.Basic{Username: notaryUser, Password: notaryPw}
 	})
 	if err := read(t, s, repo); !errors.Is(err, sign.ErrNotSigned) || strings.Contains(err.Error(), "anonymously") {
 		t.Fatalf("read: %v", err)
@@ -304,8 +307,8 @@ func TestPlainHTTPRealmGetsNoCredentials(t *testing.T) {
 	n := w.serve("notary.test", false, w.notaryHandler)
 	s, repo := w.signer("http://"+n, func(c *notary.Config) {
 		c.TokenHosts = []string{plain}
-		c.AllowHTTP = func(string) bool { return true } // --insecure-registry for both
-		c.Keychain.(mapKeychain)[n] = &authn.Basic{Username: notaryUser, Password: notaryPw}
+		c.Registry.Insecure = []string{n, plain} // --insecure-registry for both
+		c.Registry.Keychain.(mapKeychain)[n] = &authn.Basic{Username: notaryUser, Password: notaryPw}
 	})
 	err := s.Prepare(context.Background(), repo)
 	t.Logf("push: %v", err)
@@ -352,5 +355,24 @@ func TestDefaultServerFor(t *testing.T) {
 		if got := notary.DefaultServerFor(repo.Registry); got != want {
 			t.Errorf("DefaultServerFor(%s) = %s, want %s", ref, got, want)
 		}
+	}
+}
+
+// A --trust-server URL holding a password is refused without echoing it:
+// credentials belong in docker's config.json (docker login), not in a URL
+// that errors and logs print.
+func TestServerURLWithPasswordRefused(t *testing.T) {
+	w := newAuthWorld(t)
+	w.notaryRealm = w.registryRealm
+	n := w.serve("notary.test", true, w.notaryHandler)
+	for _, server := range []string{"https://user:url-secret-pw@" + n, "http://user:url-secret-pw@" + n} {
+		s, repo := w.signer(server, nil)
+		err := s.Prepare(context.Background(), repo)
+		if err == nil || strings.Contains(err.Error(), "url-secret-pw") || !strings.Contains(err.Error(), "docker login") {
+			t.Errorf("%s: %v; want a refusal that says docker login and does not show the password", server, err)
+		}
+	}
+	if len(w.headers(n)) != 0 {
+		t.Errorf("the notary server was contacted: %q", w.headers(n))
 	}
 }

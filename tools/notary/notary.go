@@ -28,7 +28,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/theupdateframework/notary/client"
@@ -39,6 +38,7 @@ import (
 	"github.com/theupdateframework/notary/trustpinning"
 	"github.com/theupdateframework/notary/tuf/data"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
 
@@ -56,27 +56,20 @@ type Config struct {
 	RootCAs *x509.CertPool
 	// Passphrases unlock the keys.
 	Passphrases *Passphrases
-	// Keychain gives the credentials for the notary server (under its
-	// host's name) and the registry (default authn.DefaultKeychain: docker's
-	// config.json and credential helpers); see transport for where each
-	// may go.
-	Keychain authn.Keychain
+	// Registry is the registry signed for: its keychain gives the
+	// credentials for the notary server (under its host's name, as after
+	// docker login) and the registry's own, and its plain-HTTP rule
+	// (loopback, --insecure-registry) holds for the notary server and its
+	// token service too; see transport for where credentials may go.
+	Registry registry.Registry
 	// TokenHosts are token services (host or host:port) the notary server
 	// may name that get the registry's credentials although they are
 	// neither on the registry's host nor its own token service
 	// (--trust-token-service).
 	TokenHosts []string
-	// AllowHTTP says which hosts may be reached over plain HTTP (default
-	// loopback.Is). Credentials never go over plain HTTP to a host that is
-	// not loopback, whatever it says.
-	AllowHTTP func(host string) bool
 	// Transport is the base transport to the notary server and its token
 	// service (default: http.DefaultTransport's settings with RootCAs).
 	Transport http.RoundTripper
-	// RegistryTransport reaches the registry, to read which token service
-	// it names (default: remote.DefaultTransport, plain HTTP to loopback
-	// only).
-	RegistryTransport http.RoundTripper
 }
 
 // DefaultTrustDir is Docker's: $DOCKER_CONFIG/trust, else ~/.docker/trust.
@@ -103,8 +96,8 @@ type Signer struct {
 }
 
 var (
-	_ sign.Signer   = (*Signer)(nil)
-	_ sign.Verifier = (*Signer)(nil)
+	_ sign.Signer        = (*Signer)(nil)
+	_ sign.FreshVerifier = (*Signer)(nil)
 )
 
 // New returns a Signer.
@@ -115,9 +108,6 @@ func New(cfg Config) *Signer {
 	}
 	if cfg.Passphrases == nil {
 		cfg.Passphrases = &Passphrases{}
-	}
-	if cfg.Keychain == nil {
-		cfg.Keychain = authn.DefaultKeychain
 	}
 	return &Signer{cfg: cfg}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/notary"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
@@ -52,7 +53,7 @@ func (f *fixture) pkg(t *testing.T, tag, arch string, seed uint64) *push.Package
 }
 
 func (f *fixture) opts(s *notary.Signer) push.Options {
-	return push.Options{Registry: push.Registry{Prefix: f.reg.Host}, Signer: s}
+	return push.Options{Registry: registry.Registry{Prefix: f.reg.Host}, Signer: s}
 }
 
 var goodPass = &notary.Passphrases{Getenv: env(map[string]string{
@@ -120,7 +121,7 @@ func TestSignVerifyAndTamper(t *testing.T) {
 	// Change the manifest behind the signature's back (--force: a hash
 	// tag is otherwise never rewritten).
 	other := f.pkg(t, "s1", "amd64", 99)
-	if _, err := push.Push(ctx, other, push.Options{Registry: push.Registry{Prefix: f.reg.Host}, Force: true}); err != nil {
+	if _, err := push.Push(ctx, other, push.Options{Registry: registry.Registry{Prefix: f.reg.Host}, Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := verify(t, f, "s1-amd64"); err == nil {

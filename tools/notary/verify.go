@@ -22,6 +22,9 @@ func (s *Signer) Reader(trustDir string) *Signer {
 	return &Signer{cfg: cfg}
 }
 
+// Fresh implements sign.FreshVerifier: Reader with an empty trust dir.
+func (s *Signer) Fresh(dir string) sign.Verifier { return s.Reader(dir) }
+
 // Signed implements sign.Verifier.
 func (s *Signer) Signed(ctx context.Context, tag name.Tag) (*sign.Signature, error) {
 	repo := tag.Context()

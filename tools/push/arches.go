@@ -118,7 +118,7 @@ func (s *session) planArches(ctx context.Context, tag string, plans []*archPlan,
 				return fmt.Errorf("%s already holds %s, which is not a linux/%s image: a hash tag is never rewritten; delete the tag or push with --force", ref, short(h.Digest), a.arch)
 			}
 			a.action, a.remote, a.remoteTagged = archSkip, *d, true
-			s.out.printf("%s: the registry already has %s, not this build's %s: skipping (a hash tag is never rewritten; --force overwrites)\n", ref, short(d.Digest), short(a.local.Digest))
+			s.warn.printf("%s: the registry already has %s, not this build's %s: skipping (a hash tag is never rewritten; --force overwrites)\n", ref, short(d.Digest), short(a.local.Digest))
 		default:
 			// No <tag>-<arch>: the index may still name an image for the
 			// platform (pushed by another tool, or its tag deleted).
@@ -131,7 +131,7 @@ func (s *session) planArches(ctx context.Context, tag string, plans []*archPlan,
 					break
 				}
 				a.action, a.remote = archSkip, d
-				s.out.printf("%s: the index already names %s for %s, not this build's %s: skipping %s (a hash tag is never rewritten; --force overwrites)\n", s.repo.Tag(tag), short(d.Digest), platformString(d), short(a.local.Digest), a.arch)
+				s.warn.printf("%s: the index already names %s for %s, not this build's %s: skipping %s (a hash tag is never rewritten; --force overwrites)\n", s.repo.Tag(tag), short(d.Digest), platformString(d), short(a.local.Digest), a.arch)
 				break
 			}
 		}

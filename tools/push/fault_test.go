@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
@@ -98,7 +99,7 @@ func TestFaultPersistentErrorLeavesNoIndex(t *testing.T) {
 		}
 	}
 	t.Logf("error: %v", err)
-	if _, err := remote.Head(mustRef(t, reg.Host+"/lkt/pkg:f5")); !push.IsNotFound(err) {
+	if _, err := remote.Head(mustRef(t, reg.Host+"/lkt/pkg:f5")); !registry.IsNotFound(err) {
 		t.Errorf("the index was written although an arch failed (HEAD: %v)", err)
 	}
 
@@ -108,7 +109,7 @@ func TestFaultPersistentErrorLeavesNoIndex(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "index") {
 		t.Fatalf("got %v, want an index error", err)
 	}
-	if _, err := remote.Head(mustRef(t, reg.Host+"/lkt/pkg:f6")); !push.IsNotFound(err) {
+	if _, err := remote.Head(mustRef(t, reg.Host+"/lkt/pkg:f6")); !registry.IsNotFound(err) {
 		t.Errorf("HEAD f6: %v", err)
 	}
 }

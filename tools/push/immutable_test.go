@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
@@ -124,7 +125,7 @@ func TestIndexEntryNotRewritten(t *testing.T) {
 	if got := index(t, reg.Host, "ie"); got["amd64"] != digestOf(t, first, "amd64") {
 		t.Errorf("index %v", got)
 	}
-	if _, err := remote.Head(mustRef(t, reg.Host+"/lkt/pkg:ie-amd64")); !push.IsNotFound(err) {
+	if _, err := remote.Head(mustRef(t, reg.Host+"/lkt/pkg:ie-amd64")); !registry.IsNotFound(err) {
 		t.Errorf("ie-amd64 was written (HEAD: %v)", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -42,7 +43,7 @@ func (ri *remoteIndex) manifests() []v1.Descriptor {
 // readIndex returns the index under ref, or nil if there is none.
 func (s *session) readIndex(ctx context.Context, ref name.Reference) (*remoteIndex, error) {
 	d, err := s.puller.Get(ctx, ref)
-	if IsNotFound(err) {
+	if registry.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -126,7 +127,7 @@ func encodeIndex(cur *remoteIndex, items []mergeItem) ([]byte, error) {
 // registry has, with their platforms (from known, else from the config).
 func (s *session) archTags(ctx context.Context, tag string, known []v1.Descriptor) ([]v1.Descriptor, error) {
 	tags, err := s.puller.List(ctx, s.repo)
-	if IsNotFound(err) {
+	if registry.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {

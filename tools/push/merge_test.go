@@ -128,22 +128,3 @@ func TestEncodeIndexKeepsBytes(t *testing.T) {
 		t.Error("re-merging the same image reports a change")
 	}
 }
-
-func TestIsLoopbackAndHTTPGuard(t *testing.T) {
-	for h, want := range map[string]bool{"localhost:5000": true, "127.0.0.1:5000": true, "[::1]:5000": true, "127.1.2.3": true, "10.0.0.1:5000": false, "registry.example:5000": false} {
-		if IsLoopback(h) != want {
-			t.Errorf("IsLoopback(%s) = %v", h, !want)
-		}
-	}
-	r := Registry{Insecure: []string{"10.0.0.1:5000"}}
-	if !r.allowHTTP("10.0.0.1:5000") || r.allowHTTP("10.0.0.2:5000") {
-		t.Error("--insecure-registry not honoured exactly")
-	}
-	repo, err := Registry{Prefix: "192.168.1.1:5000"}.Repository("org/img")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if repo.String() != "192.168.1.1:5000/org/img" {
-		t.Errorf("got %s", repo)
-	}
-}

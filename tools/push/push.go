@@ -27,21 +27,18 @@ package push
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
 // Package is what to push: the package's image name, its tag and the
@@ -66,47 +63,25 @@ type Arch struct {
 	Layout string
 }
 
-// FromBuild reads the result.json `lkpkg build` wrote in dir and returns
-// the package to push as image (org/image), with the tag from result.json.
+// FromBuild reads the result.json `lkpkg build` wrote in dir
+// (build.ReadResult, which refuses arches and layouts that would reach
+// outside dir) and returns the package to push as image (org/image), with
+// the tag from result.json.
 func FromBuild(dir, image string) (*Package, *build.Result, error) {
-	file := filepath.Join(dir, "result.json")
-	b, err := os.ReadFile(file)
+	r, err := build.ReadResult(dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("no build output in %s (%v): run lkpkg build first", dir, err)
-	}
-	var r build.Result
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", file, err)
-	}
-	if r.Tag == "" || len(r.Arches) == 0 {
-		return nil, nil, fmt.Errorf("%s lists no tag or no arches", file)
+		return nil, nil, err
 	}
 	p := &Package{Image: image, Tag: r.Tag}
-	for i, a := range r.Arches {
-		if err := checkArchResult(a.Arch, a.Layout); err != nil {
-			return nil, nil, fmt.Errorf("%s: arches[%d]: %w; rebuild with lkpkg build, which writes a valid result.json", file, i, err)
-		}
+	for _, a := range r.Arches {
 		p.Arches = append(p.Arches, Arch{Arch: a.Arch, Layout: filepath.Join(dir, a.Layout)})
 	}
-	return p, &r, nil
-}
-
-// checkArchResult rejects a result.json arch that is not a Linux arch, or
-// whose layout is not a plain relative path inside the output directory
-// (an absolute path or one with ".." would push files from elsewhere).
-func checkArchResult(arch, layout string) error {
-	if !spec.ValidArch(arch) {
-		return fmt.Errorf("arch %q is not a known Linux arch", arch)
-	}
-	if layout == "" || !filepath.IsLocal(layout) || slices.Contains(strings.Split(filepath.ToSlash(layout), "/"), "..") {
-		return fmt.Errorf("layout %q must be a path relative to the build output directory, without \"..\"", layout)
-	}
-	return nil
+	return p, r, nil
 }
 
 // Options configure Push.
 type Options struct {
-	Registry Registry
+	Registry registry.Registry
 	// Release also tags the index as this, once: an existing release is
 	// left alone when it names the same images, refused otherwise.
 	Release string
@@ -117,6 +92,10 @@ type Options struct {
 	Signer sign.Signer
 	// Progress receives one line per blob and per tag; nil is quiet.
 	Progress io.Writer
+	// Warnings receives a line for each tag left as the registry has it
+	// (a hash tag holding another image): --progress quiet must not hide
+	// that this build was not pushed. nil falls back to Progress.
+	Warnings io.Writer
 	// Attempts bounds the index read-merge-write rounds (default 10).
 	Attempts int
 	// Settle is how long to wait after writing the index before reading
@@ -222,7 +201,7 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 				if d == nil || d.Platform.Architecture != a.arch {
 					return nil, fmt.Errorf("%s was just written by another push with %s, which is not a linux/%s image: rerun when it is done", tag, short(taken.Digest), a.arch)
 				}
-				s.out.printf("%s: another push wrote %s meanwhile: skipping (a hash tag is never rewritten; --force overwrites)\n", tag, short(d.Digest))
+				s.warn.printf("%s: another push wrote %s meanwhile: skipping (a hash tag is never rewritten; --force overwrites)\n", tag, short(d.Digest))
 				a.action, a.remote, a.remoteTagged = archSkip, *d, true
 				local = slices.DeleteFunc(local, func(l v1.Descriptor) bool { return l.Digest == a.local.Digest })
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
@@ -24,7 +25,7 @@ import (
 var fastRetry = remote.Backoff{Duration: 50 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 4}
 
 func opts(host string) push.Options {
-	return push.Options{Registry: push.Registry{Prefix: host, Retry: fastRetry}}
+	return push.Options{Registry: registry.Registry{Prefix: host, Retry: fastRetry}}
 }
 
 // output writes a synthetic build output for arches and returns the

@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 )
 
 // session is one push to one repository.
@@ -25,6 +27,7 @@ type session struct {
 	attempts int
 	settle   time.Duration
 	out      *progress
+	warn     *progress
 	blobs    atomic.Int64
 	bytes    atomic.Int64
 	exists   sync.Map // digest -> true: manifests known to exist
@@ -40,7 +43,10 @@ func newSession(ctx context.Context, repo name.Repository, o Options) (*session,
 	if err != nil {
 		return nil, err
 	}
-	s := &session{repo: repo, o: o, pusher: pusher, puller: puller, attempts: o.Attempts, settle: o.Settle, out: &progress{w: o.Progress}}
+	s := &session{repo: repo, o: o, pusher: pusher, puller: puller, attempts: o.Attempts, settle: o.Settle, out: &progress{w: o.Progress}, warn: &progress{w: o.Warnings}}
+	if o.Warnings == nil {
+		s.warn = s.out
+	}
 	if s.attempts <= 0 {
 		s.attempts = 10
 	}
@@ -53,7 +59,7 @@ func newSession(ctx context.Context, repo name.Repository, o Options) (*session,
 // head returns the descriptor of ref, or nil if the registry has none.
 func (s *session) head(ctx context.Context, ref name.Reference) (*v1.Descriptor, error) {
 	d, err := s.puller.Head(ctx, ref)
-	if IsNotFound(err) {
+	if registry.IsNotFound(err) {
 		return nil, nil
 	}
 	return d, err

@@ -39,6 +39,15 @@ type Signer interface {
 	Sign(ctx context.Context, targets []Target) error
 }
 
+// Checker is a Signer that can tell, before anything is built and
+// without a repository, whether its key is usable (there, and its
+// password right): lkpkg build --push asks it so that no build is wasted
+// on a push that cannot be signed. A signer whose keys depend on the
+// repository (notary) leaves that to Prepare and does not implement it.
+type Checker interface {
+	CheckKey() error
+}
+
 // Signature is what a signature says a tag refers to.
 type Signature struct {
 	Tag    string
@@ -55,6 +64,17 @@ type Verifier interface {
 	Signed(ctx context.Context, tag name.Tag) (*Signature, error)
 	// List returns every signed tag of repo.
 	List(ctx context.Context, repo name.Repository) ([]Signature, error)
+}
+
+// FreshVerifier is a Verifier that keeps trust state on this machine
+// (notary's trust dir pins each collection's root key). Fresh returns a
+// Verifier that keeps it in the empty directory dir instead, so it trusts
+// what the server says on first use, as a new machine would (lkpkg trust
+// inspect --fresh). A verifier with no such state (cosign: the key is
+// given) does not implement it.
+type FreshVerifier interface {
+	Verifier
+	Fresh(dir string) Verifier
 }
 
 // ErrNotSigned is returned (wrapped) for a tag that has no signature.

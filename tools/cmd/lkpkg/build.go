@@ -20,6 +20,7 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/buildkitd"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -227,7 +228,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.Ref(), err)
 			}
-			if kc, ok := o.Signer.(interface{ CheckKey() error }); ok {
+			if kc, ok := o.Signer.(sign.Checker); ok {
 				if err := kc.CheckKey(); err != nil {
 					return fmt.Errorf("%s: %s signing is not ready, so nothing was built: %w", p.Ref(), o.Signer.Name(), err)
 				}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/cosign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
@@ -62,7 +63,7 @@ func TestPushCosignAndTrustInspect(t *testing.T) {
 	if _, err := testenv.BuildOutput(out2, "lkt/pushme", "c2", []string{"amd64"}, 1, 512, 2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := push.Push(t.Context(), mustFromBuild(t, out2), push.Options{Registry: push.Registry{Prefix: reg.Host}}); err != nil {
+	if _, err := push.Push(t.Context(), mustFromBuild(t, out2), push.Options{Registry: registry.Registry{Prefix: reg.Host}}); err != nil {
 		t.Fatal(err)
 	}
 	code, stdout, _ = lkpkg(t, "trust", "inspect", "--sign", "cosign", "--cosign-pub", pub, reg.Host+"/lkt/pushme:c2", reg.Host+"/lkt/pushme:c1")

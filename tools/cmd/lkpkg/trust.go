@@ -14,8 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/cosign"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/notary"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
 
@@ -78,16 +77,16 @@ func runTrust(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *fresh {
-		n, ok := s.(*notary.Signer)
+		fv, ok := s.(sign.FreshVerifier)
 		if !ok {
-			return errors.New("--fresh is for --sign=notary")
+			return fmt.Errorf("--fresh: --sign=%s keeps no trust data on this machine, so there is nothing to start afresh from", tf.signer)
 		}
 		tmp, err := os.MkdirTemp("", "lkpkg-trust")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		s = n.Reader(tmp)
+		s = fv.Fresh(tmp)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -127,7 +126,7 @@ func runTrust(args []string, stdout, stderr io.Writer) error {
 			state := "ok"
 			d, err := remote.Head(repo.Tag(sig.Tag), append(opts, remote.WithContext(ctx))...)
 			switch {
-			case push.IsNotFound(err):
+			case registry.IsNotFound(err):
 				state, bad = "MISSING", bad+1
 			case err != nil:
 				return fmt.Errorf("reading %s:%s from the registry: %w", repo, sig.Tag, err)

@@ -24,7 +24,7 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -36,7 +36,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature/payload"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/cosign"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
@@ -46,7 +46,7 @@ const password = "interop"
 // registries: Debian's docker-registry (no referrers API: the tag) and
 // go-containerregistry's with referrers (the OCI 1.1 referrers API).
 func registries(t *testing.T) map[string]string {
-	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.WithReferrersSupport(true), ggcrregistry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(srv.Close)
 	return map[string]string{
 		"tag":       testenv.StartRegistry(t).Host,
@@ -116,7 +116,7 @@ func TestOursVerifiedByCosign(t *testing.T) {
 	for mode, host := range registries(t) {
 		t.Run(mode, func(t *testing.T) {
 			d, desc := pushImage(t, host, "ours/"+mode)
-			s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: push.Registry{}})
+			s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: registry.Registry{}})
 			if err := s.Prepare(ctx, d.Context()); err != nil {
 				t.Fatal(err)
 			}
@@ -188,7 +188,7 @@ func TestCosignVerifiedByOurs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v := cosign.NewVerifier(pub, push.Registry{})
+			v := cosign.NewVerifier(pub, registry.Registry{})
 			if err := v.Verify(ctx, d); err != nil {
 				t.Fatalf("our verifier rejects cosign's signature: %v", err)
 			}

@@ -1,0 +1,85 @@
+package gazellebench
+
+import (
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rules-linuxkit/rules_linuxkit/gazelle/gazelletest"
+)
+
+var packages = flag.Int("packages", 5000, "packages in the generated monorepo")
+
+// BenchmarkGazelle times Gazelle with the proto, Go and LinuxKit languages
+// (what //gazelle:gazelle_bin runs) over a monorepo of -packages packages:
+// "full" generates every BUILD file, "no-change" reruns over the result and
+// fails if the rerun changes a BUILD file.
+func BenchmarkGazelle(b *testing.B) {
+	root := b.TempDir()
+	trees := 0
+	fresh := func() string {
+		trees++
+		ws := filepath.Join(root, fmt.Sprintf("mono%d", trees))
+		if err := Generate(ws, *packages); err != nil {
+			b.Fatal(err)
+		}
+		return ws
+	}
+	b.Run("full", func(b *testing.B) {
+		var ws string
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			ws = fresh()
+			b.StartTimer()
+			update(b, ws)
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(*packages), "packages")
+		b.ReportMetric(float64(len(buildFiles(b, ws))), "BUILD-files")
+	})
+	b.Run("no-change", func(b *testing.B) {
+		ws := fresh()
+		update(b, ws)
+		before := buildFiles(b, ws)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			update(b, ws)
+		}
+		b.StopTimer()
+		after := buildFiles(b, ws)
+		for rel, text := range after {
+			if before[rel] != text {
+				b.Errorf("the rerun is not idempotent: it changed %s:\n%s\nwas:\n%s", rel, text, before[rel])
+			}
+		}
+		if len(after) != len(before) {
+			b.Errorf("the rerun is not idempotent: %d BUILD files before, %d after", len(before), len(after))
+		}
+	})
+}
+
+func update(b *testing.B, ws string) {
+	if logs, err := gazelletest.Update(ws); err != nil {
+		b.Fatalf("gazelle: %v\n%s", err, logs)
+	}
+}
+
+// buildFiles maps the path of each BUILD.bazel file under root to its text.
+func buildFiles(b *testing.B, root string) map[string]string {
+	files := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "BUILD.bazel" {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		files[p] = string(data)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return files
+}

@@ -1,0 +1,3 @@
+module example.com/minios/pkg/sysfs-tune
+
+go 1.23
