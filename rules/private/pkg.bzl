@@ -157,6 +157,7 @@ def _pkg_impl(ctx):
     builds = {}
     for arch in arches:
         out = ctx.actions.declare_directory("%s.build/%s" % (name, arch))
+
         # No BuildKit address here: lkpkg resolves it on the machine that runs
         # the action (tools/buildkitd.Resolve), so it is not in the action key.
         args = ctx.actions.args()
