@@ -89,7 +89,11 @@ bb_ran() {
 	esac
 	python3 - "$port" <<'PY'
 import sys, urllib.request
-text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode()
+url = "http://127.0.0.1:%s/metrics" % sys.argv[1]
+try:
+    text = urllib.request.urlopen(url, timeout=10).read().decode()
+except OSError as e:
+    sys.exit("buildbarn: %s: %s (is the worker running? see its log in state/logs)" % (url, e))
 n = 0
 for line in text.splitlines():
     if line.startswith("buildbarn_builder_build_executor_duration_seconds_count{") and 'stage="Running"' in line:
