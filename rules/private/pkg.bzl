@@ -15,6 +15,12 @@ BUILDKIT_EXECUTION_REQUIREMENTS = {
     "requires-network": "",
 }
 
+# LinuxkitBuild actions run in this exec group; linuxkit_pkg gives it the execution
+# (platform) property BUILDKIT_EXEC_PROPERTY=1, so a remote-execution service can send
+# them to workers that reach a BuildKit daemon and every other action to plain workers.
+BUILDKIT_EXEC_GROUP = "buildkit"
+BUILDKIT_EXEC_PROPERTY = "linuxkit-buildkit"
+
 def _normalize(path):
     """Cleans a slash path: drops "." and resolves ".." lexically."""
     out = []
@@ -150,6 +156,10 @@ _source = rule(
 
 def _pkg_impl(ctx):
     lkpkg = lkpkg_tool(ctx)
+
+    # The image actions take lkpkg from their own exec group's toolchain: it may resolve
+    # to another execution platform than the rule's default group.
+    build_lkpkg = ctx.exec_groups[BUILDKIT_EXEC_GROUP].toolchains[TOOLCHAIN_TYPE].lkpkg
     src = ctx.attr.source[LinuxkitSourceInfo]
     arches = src.arches
     name = ctx.label.name
@@ -178,10 +188,11 @@ def _pkg_impl(ctx):
             dep_inputs.append(d)
         args.add(src.pkg_dir)
         ctx.actions.run(
-            executable = lkpkg.lkpkg,
+            executable = build_lkpkg.lkpkg,
             arguments = [args],
             inputs = depset(dep_inputs, transitive = [src.files]),
             outputs = [out],
+            exec_group = BUILDKIT_EXEC_GROUP,
             mnemonic = "LinuxkitBuild",
             progress_message = "Building %%{label} for linux/%s with BuildKit" % arch,
             execution_requirements = BUILDKIT_EXECUTION_REQUIREMENTS,
@@ -227,6 +238,7 @@ _pkg = rule(
         "deps": attr.label_list(providers = [LinuxkitPkgInfo]),
         "source": attr.label(providers = [LinuxkitSourceInfo], mandatory = True),
     },
+    exec_groups = {BUILDKIT_EXEC_GROUP: exec_group(toolchains = [TOOLCHAIN_TYPE])},
     toolchains = [TOOLCHAIN_TYPE],
 )
 
@@ -323,9 +335,18 @@ def linuxkit_pkg(
       visibility: visibility of the targets.
       tags: tags of the targets.
       **kwargs: common attributes (testonly, target_compatible_with, ...) for every target.
+        `exec_properties` apply to every target's actions; the image actions (exec group
+        `buildkit`) also get `{"linuxkit-buildkit": "1"}` unless `exec_properties` sets
+        `buildkit.linuxkit-buildkit` itself.
     """
     if srcs == None:
         srcs = native.glob(["**"])
+
+    # Route the image actions (exec group "buildkit") to executors with BuildKit.
+    pkg_exec_properties = dict(kwargs.get("exec_properties") or {})
+    pkg_exec_properties.setdefault(BUILDKIT_EXEC_GROUP + "." + BUILDKIT_EXEC_PROPERTY, "1")
+    pkg_kwargs = dict(kwargs)
+    pkg_kwargs["exec_properties"] = pkg_exec_properties
     _source(
         name = name + ".tag",
         build_yml = build_yml,
@@ -350,7 +371,7 @@ def linuxkit_pkg(
         deps = deps,
         visibility = visibility,
         tags = tags,
-        **kwargs
+        **pkg_kwargs
     )
     _push(
         name = name + ".push",

@@ -1,0 +1,2 @@
+// bb_runner of the buildkit pool.
+(import 'runner.libsonnet')('buildkit')

@@ -1,0 +1,2 @@
+// bb_runner of the plain pool.
+(import 'runner.libsonnet')('plain')
