@@ -304,24 +304,16 @@ func (b *killBody) Read(buf []byte) (int, error) {
 // upload, tags, and for manifests by reference: manifest-index (the
 // package tag), manifest-arch (<tag>-<arch>) or manifest-digest.
 func requestKind(path string) string {
-	switch {
-	case path == "/v2/" || path == "/v2":
-		return "ping"
-	case strings.Contains(path, "/blobs/uploads"):
-		return "upload"
-	case strings.Contains(path, "/blobs/"):
-		return "blob"
-	case strings.HasSuffix(path, "/tags/list"):
-		return "tags"
-	case strings.Contains(path, "/manifests/"):
-		ref := path[strings.LastIndex(path, "/")+1:]
-		switch {
-		case strings.HasPrefix(ref, "sha256:"):
-			return "manifest-digest"
-		case strings.Contains(ref, "-"):
-			return "manifest-arch"
-		}
-		return "manifest-index"
+	k := testenv.RequestKind(path)
+	if k != "manifest" {
+		return k
 	}
-	return "other"
+	ref := path[strings.LastIndex(path, "/")+1:]
+	switch {
+	case strings.HasPrefix(ref, "sha256:"):
+		return "manifest-digest"
+	case strings.Contains(ref, "-"):
+		return "manifest-arch"
+	}
+	return "manifest-index"
 }

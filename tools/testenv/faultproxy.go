@@ -65,7 +65,7 @@ func StartFaultProxy(tb testing.TB, target string) *FaultProxy {
 	p.Host = l.Addr().String()
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := int(p.n.Add(1))
-		req := Request{Method: r.Method, Path: r.URL.Path, Kind: kind(r.URL.Path)}
+		req := Request{Method: r.Method, Path: r.URL.Path, Kind: RequestKind(r.URL.Path)}
 		p.mu.Lock()
 		f := p.fault
 		p.mu.Unlock()
@@ -157,7 +157,9 @@ func (p *FaultProxy) record(r Request) {
 	p.mu.Unlock()
 }
 
-func kind(path string) string {
+// RequestKind names a registry API request by its path: ping, upload,
+// blob, manifest, tags or other.
+func RequestKind(path string) string {
 	switch {
 	case path == "/v2/" || path == "/v2":
 		return "ping"
