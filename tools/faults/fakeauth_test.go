@@ -3,27 +3,20 @@
 package faults
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
 // recorder keeps what a fake server was sent: every request's
@@ -47,49 +40,12 @@ func (r *recorder) all() []string {
 	return append([]string(nil), r.seen...)
 }
 
-// testCert is a self-signed certificate for 127.0.0.1 and localhost;
-// caFile holds it as PEM for --trust-ca.
-type testCert struct {
-	cert   tls.Certificate
-	caFile string
-}
-
-func newTestCert(t *testing.T) *testCert {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "faults test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &testCert{cert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: k}}
-	c.caFile = filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(c.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // serveTLS serves h over TLS with c on a free 127.0.0.1 port and returns
 // the port.
-func serveTLS(t *testing.T, c *testCert, h http.Handler) string {
+func serveTLS(t *testing.T, c *testenv.Cert, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{c.cert}}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{c.TLS}}
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
@@ -99,7 +55,7 @@ func serveTLS(t *testing.T, c *testCert, h http.Handler) string {
 
 // tokenService is a token realm that hands token to whoever asks, with or
 // without credentials, and records every request.
-func tokenService(t *testing.T, c *testCert, token string) (realm string, rec *recorder) {
+func tokenService(t *testing.T, c *testenv.Cert, token string) (realm string, rec *recorder) {
 	rec = &recorder{}
 	port := serveTLS(t, c, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec.record(r)
@@ -114,7 +70,7 @@ func tokenService(t *testing.T, c *testCert, token string) (realm string, rec *r
 // answers 401 with a challenge until a request carries token, then passes
 // requests on to the real notary server at upstream. It records what it
 // was sent.
-func notaryFront(t *testing.T, c *testCert, realm, token, upstream string, upstreamCAs *x509.CertPool) (serverURL string, rec *recorder) {
+func notaryFront(t *testing.T, c *testenv.Cert, realm, token, upstream string, upstreamCAs *x509.CertPool) (serverURL string, rec *recorder) {
 	rec = &recorder{}
 	u, err := url.Parse(upstream)
 	if err != nil {

@@ -43,7 +43,7 @@ func TestSecrets(t *testing.T) {
 	)
 	reg := testenv.StartRegistry(t)
 	notary := testenv.StartNotary(t)
-	cert := newTestCert(t)
+	cert := testenv.NewCert(t)
 	realm, tokenRec := tokenService(t, cert, token)
 	server, notaryRec := notaryFront(t, cert, realm, token, notary.URL, notary.CAs)
 
@@ -58,7 +58,7 @@ func TestSecrets(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := lkpkg(t, runOpts{env: env, timeout: 2 * time.Minute}, "push", "--hermetic", "--progress", "plain",
-			"--input-dir", out, "--registry", reg.Host, "--trust-server", server, "--trust-ca", cert.caFile,
+			"--input-dir", out, "--registry", reg.Host, "--trust-server", server, "--trust-ca", cert.CAFile,
 			"--trust-dir", t.TempDir(), dir)
 		outputs = append(outputs, r)
 		t.Logf("%s", r)

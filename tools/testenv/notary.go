@@ -1,17 +1,10 @@
 package testenv
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -70,10 +63,8 @@ func StartNotary(tb testing.TB) *Notary {
 		tb.Skip(msg)
 	}
 	dir := tb.TempDir()
-	certPEM, keyPEM, err := selfSigned()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	cert := NewCert(tb)
+	certPEM, keyPEM := cert.CertPEM, cert.KeyPEM
 	crt, key := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
 	if err := os.WriteFile(crt, certPEM, 0o644); err != nil {
 		tb.Fatal(err)
@@ -142,33 +133,4 @@ func waitNotary(n *Notary, exited chan struct{}) error {
 		}
 	}
 	return fmt.Errorf("notary-server on %s did not answer in 15s", n.URL)
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and localhost.
-func selfSigned() (certPEM, keyPEM []byte, err error) {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "lkpkg test notary-server"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		return nil, nil, err
-	}
-	kb, err := x509.MarshalECPrivateKey(k)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), nil
 }

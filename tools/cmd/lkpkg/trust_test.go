@@ -1,16 +1,9 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,35 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
-)
 
-// localCert is a self-signed certificate for localhost and 127.0.0.1,
-// and its PEM file.
-func localCert(t *testing.T) (tls.Certificate, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		IsCA: true, BasicConstraintsValid: true,
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, f
-}
+	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
+)
 
 // authLog records the Authorization headers a fake server got.
 type authLog struct {
@@ -79,7 +46,8 @@ func (l *authLog) got(v string) bool {
 // (DOCKER_CONFIG), and the registry's credentials reach a token service on
 // another host only with --trust-token-service.
 func TestTrustInspectCredentialRouting(t *testing.T) {
-	cert, caFile := localCert(t)
+	tc := testenv.NewCert(t)
+	cert, caFile := tc.TLS, tc.CAFile
 	var regLog, tokLog, notaryLog authLog
 	reg := httptest.NewServer(regLog.wrap(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q,service=\"registry\"", "http://"+r.Host+"/token"))
