@@ -99,13 +99,9 @@ func seedOtherEntries(host, ref string) (map[string]v1.Hash, error) {
 			return nil, err
 		}
 		// The config says the same platform as the index entry.
-		cf, err := img.ConfigFile()
-		if err != nil {
-			return nil, err
-		}
-		cf = cf.DeepCopy()
-		cf.Variant, cf.OSFeatures = p.Variant, p.OSFeatures
-		if img, err = mutate.ConfigFile(img, cf); err != nil {
+		if img, err = testenv.WithConfig(img, func(cf *v1.ConfigFile) {
+			cf.Variant, cf.OSFeatures = p.Variant, p.OSFeatures
+		}); err != nil {
 			return nil, err
 		}
 		d, err := img.Digest()

@@ -180,16 +180,12 @@ func makeBusyboxIndex() (v1.ImageIndex, error) {
 		if err != nil {
 			return nil, err
 		}
-		cf, err := img.ConfigFile()
-		if err != nil {
-			return nil, err
-		}
-		cf = cf.DeepCopy()
-		cf.OS, cf.Architecture = "linux", arch
-		cf.Created = v1.Time{Time: time.Unix(0, 0).UTC()}
-		cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-		cf.Config.Cmd = []string{"/bin/sh"}
-		img, err = mutate.ConfigFile(img, cf)
+		img, err = WithConfig(img, func(cf *v1.ConfigFile) {
+			cf.OS, cf.Architecture = "linux", arch
+			cf.Created = v1.Time{Time: time.Unix(0, 0).UTC()}
+			cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+			cf.Config.Cmd = []string{"/bin/sh"}
+		})
 		if err != nil {
 			return nil, err
 		}

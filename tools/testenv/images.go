@@ -54,14 +54,10 @@ func SyntheticImage(arch string, n, size int, seed uint64) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", arch
-	cf.Config.Labels = map[string]string{"seed": fmt.Sprint(seed)}
-	return mutate.ConfigFile(img, cf)
+	return WithConfig(img, func(cf *v1.ConfigFile) {
+		cf.OS, cf.Architecture = "linux", arch
+		cf.Config.Labels = map[string]string{"seed": fmt.Sprint(seed)}
+	})
 }
 
 func seedBytes(arch string, seed uint64, layer int) [32]byte {
@@ -133,4 +129,16 @@ func BuildOutput(out, image, tag string, arches []string, layers, size int, seed
 		return nil, err
 	}
 	return digests, os.WriteFile(filepath.Join(out, "result.json"), append(b, '\n'), 0o644)
+}
+
+// WithConfig returns img with its config edited by edit (on a copy: img is
+// left as it was).
+func WithConfig(img v1.Image, edit func(*v1.ConfigFile)) (v1.Image, error) {
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	edit(cf)
+	return mutate.ConfigFile(img, cf)
 }
