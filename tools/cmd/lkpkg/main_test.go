@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/internal/gittest"
 )
 
 // lkpkg runs the CLI in-process and returns its exit status and output.
@@ -21,25 +22,13 @@ func lkpkg(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+// git and needGit are gittest's, under the short names these tests use.
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
-		// Newer gits run auto-maintenance detached after a commit; it would
-		// write into .git while the test removes it.
-		"-c", "maintenance.auto=false", "-c", "gc.auto=0"}, args...)...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return gittest.Git(t, dir, args...)
 }
 
-func needGit(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed; the differential tests compare against it")
-	}
-}
+func needGit(t *testing.T) { t.Helper(); gittest.Need(t) }
 
 // writeTree writes files (path -> contents; a "!" prefix makes the file
 // executable, "@" makes a symlink to the rest) under root.
@@ -100,7 +89,7 @@ func newRepo(t *testing.T) string {
 	git(t, root, "init", "-q")
 	writeTree(t, root, linuxkitTree)
 	git(t, root, "add", "-A")
-	git(t, root, "commit", "-q", "-m", "packages")
+	gittest.Commit(t, root, "packages")
 	return root
 }
 
@@ -213,7 +202,7 @@ func TestShowTagDirty(t *testing.T) {
 	// An untracked file that .gitignore covers keeps the package clean.
 	writeTree(t, root, map[string]string{".gitignore": "*.swp\n", "pkg/sshd/.sshd_config.swp": "junk"})
 	git(t, root, "add", ".gitignore")
-	git(t, root, "commit", "-q", "-m", "ignore swap files")
+	gittest.Commit(t, root, "ignore swap files")
 	if _, out, _ := lkpkg(t, "show-tag", dir); strings.TrimSpace(out) != clean {
 		t.Fatalf("ignored file made the package dirty: %s, want %s", out, clean)
 	}
@@ -329,7 +318,7 @@ func TestShowTagUncommittedPackage(t *testing.T) {
 	// The repository's root is a package too (linuxkit's top-level case).
 	writeTree(t, root, map[string]string{"build.yml": "image: top\n", "Dockerfile": "FROM scratch\n"})
 	git(t, root, "add", "-A")
-	git(t, root, "commit", "-q", "-m", "top")
+	gittest.Commit(t, root, "top")
 	code, out, errOut = lkpkg(t, "show-tag", root)
 	if want := "linuxkit/top:" + git(t, root, "rev-parse", "HEAD^{tree}"); code != 0 || strings.TrimSpace(out) != want {
 		t.Fatalf("top-level package: exit %d, %q (%s), want %s", code, out, errOut, want)
