@@ -125,15 +125,22 @@ func sigLayers(t *testing.T, d name.Digest) (v1.Hash, int) {
 	return h, len(m.Layers)
 }
 
+// newSigner is a cosign signer with a fresh key pair, for the registry at
+// host; pub verifies what it signs.
+func newSigner(t *testing.T, host string) (*cosign.Signer, registry.Registry, *ecdsa.PublicKey) {
+	t.Helper()
+	keyPath, pub := keyFile(t)
+	r := registry.Registry{Prefix: host}
+	return cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: r}), r, pub
+}
+
 // TestPushSignVerify: lkpkg push's path with cosign against Debian's
 // docker-registry (no referrers API): every tag is signed under
 // sha256-<hex>.sig, verifies, and a re-push adds no signature.
 func TestPushSignVerify(t *testing.T) {
 	reg := testenv.StartRegistry(t)
-	keyPath, pub := keyFile(t)
 	ctx := context.Background()
-	r := registry.Registry{Prefix: reg.Host}
-	s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: r})
+	s, r, pub := newSigner(t, reg.Host)
 	rep, err := push.Push(ctx, pushed(t, "lkt/hello", "v1", 1), push.Options{Registry: r, Signer: s, Release: "1.0"})
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +180,7 @@ func TestPushSignVerify(t *testing.T) {
 	}
 
 	// Re-sign: idempotent.
-	s2 := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: r})
+	s2, _, _ := newSigner(t, reg.Host) // the same key pair: keyFile makes one per run
 	if _, err := push.Push(ctx, pushed(t, "lkt/hello", "v1", 1), push.Options{Registry: r, Signer: s2, Release: "1.0"}); err != nil {
 		t.Fatal(err)
 	}
@@ -185,10 +192,8 @@ func TestPushSignVerify(t *testing.T) {
 // TestTampered: signatures that must not verify.
 func TestTampered(t *testing.T) {
 	reg := testenv.StartRegistry(t)
-	keyPath, pub := keyFile(t)
 	ctx := context.Background()
-	r := registry.Registry{Prefix: reg.Host}
-	s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: r})
+	s, r, pub := newSigner(t, reg.Host)
 	if _, err := push.Push(ctx, pushed(t, "lkt/a", "v1", 1), push.Options{Registry: r, Signer: s}); err != nil {
 		t.Fatal(err)
 	}
@@ -270,10 +275,8 @@ func TestReferrers(t *testing.T) {
 	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.WithReferrersSupport(true), ggcrregistry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
-	keyPath, pub := keyFile(t)
 	ctx := context.Background()
-	r := registry.Registry{Prefix: host}
-	s := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: r})
+	s, r, pub := newSigner(t, host)
 	for i := 0; i < 2; i++ { // the second push signs nothing new
 		if _, err := push.Push(ctx, pushed(t, "lkt/c", "v1", 1), push.Options{Registry: r, Signer: s}); err != nil {
 			t.Fatal(err)
@@ -307,6 +310,7 @@ func TestReferrers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Forcing the tag writes the tag.
+	keyPath, _ := keyFile(t)
 	st := cosign.New(cosign.Config{KeyFile: keyPath, Password: []byte(password), Registry: r, Attach: cosign.AttachTag})
 	if err := st.Sign(ctx, []sign.Target{{Tag: repo.Tag("v1"), Descriptor: v1.Descriptor{Digest: mustHash(t, idx.DigestStr())}}}); err != nil {
 		t.Fatal(err)

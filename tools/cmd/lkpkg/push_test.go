@@ -48,11 +48,17 @@ func pushPkg(t *testing.T, trust bool, tag string, arches ...string) (string, ma
 
 func indexArches(t *testing.T, ref string) []string {
 	t.Helper()
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		t.Fatal(err)
+	var out []string
+	for _, m := range remoteIndex(t, ref).Manifests {
+		out = append(out, m.Platform.Architecture)
 	}
-	d, err := remote.Get(r)
+	return out
+}
+
+// remoteIndex reads the index ref names from the registry.
+func remoteIndex(t *testing.T, ref string) *v1.IndexManifest {
+	t.Helper()
+	d, err := remote.Get(mustParse(t, ref))
 	if err != nil {
 		t.Fatalf("%s: %v", ref, err)
 	}
@@ -60,11 +66,7 @@ func indexArches(t *testing.T, ref string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for _, m := range im.Manifests {
-		out = append(out, m.Platform.Architecture)
-	}
-	return out
+	return im
 }
 
 // TestPushHermeticShape runs the exact command line Bazel's push target
@@ -263,16 +265,8 @@ func mustParse(t *testing.T, s string) name.Reference {
 // indexDigests returns the digests of the images an index names.
 func indexDigests(t *testing.T, ref string) []string {
 	t.Helper()
-	d, err := remote.Get(mustParse(t, ref))
-	if err != nil {
-		t.Fatalf("%s: %v", ref, err)
-	}
-	im, err := v1.ParseIndexManifest(bytes.NewReader(d.Manifest))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, m := range im.Manifests {
+	for _, m := range remoteIndex(t, ref).Manifests {
 		out = append(out, m.Digest.String())
 	}
 	return out
