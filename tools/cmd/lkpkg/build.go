@@ -155,7 +155,8 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	if err := lk.check(*doPush, pf.force, *platforms); err != nil {
 		return err
 	}
-	if *doPush && (lk.nobuild || lk.inputDir != "") {
+	// Bazel's push targets (push --hermetic --input-dir) never build.
+	if *doPush && (lk.nobuild || lk.inputDir != "" || (asPush && hermetic)) {
 		return pushBuilt(dirs, &lk, opts, &pf, *progress, g.cache, stdout, stderr)
 	}
 	if *doPush && hermetic {
