@@ -1,4 +1,4 @@
-package gitrepo_test
+package gitrepo
 
 import (
 	"os"
@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rules-linuxkit/rules_linuxkit/tools/gitrepo"
 )
 
 // TestReleaseFromTag matches linuxkit's git.commitTag("HEAD") (pkglib/git.go),
@@ -24,7 +22,7 @@ func TestReleaseFromTag(t *testing.T) {
 			t.Fatalf("git %v: %v\n%s", args, err, out)
 		}
 	}
-	if rel, err := gitrepo.ReleaseFromTag(dir); err != nil || rel != "" {
+	if rel, err := ReleaseFromTag(dir); err != nil || rel != "" {
 		t.Fatalf("outside a work tree: %q %v; want no release", rel, err)
 	}
 	g("init", "-q")
@@ -33,7 +31,7 @@ func TestReleaseFromTag(t *testing.T) {
 	}
 	g("add", "f")
 	g("commit", "-qm", "one")
-	if rel, err := gitrepo.ReleaseFromTag(dir); err != nil || rel != "" {
+	if rel, err := ReleaseFromTag(dir); err != nil || rel != "" {
 		t.Fatalf("untagged HEAD: %q %v; want no release", rel, err)
 	}
 	g("tag", "v1.2.3")
@@ -41,15 +39,15 @@ func TestReleaseFromTag(t *testing.T) {
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if rel, err := gitrepo.ReleaseFromTag(sub); err != nil || rel != "v1.2.3" {
+	if rel, err := ReleaseFromTag(sub); err != nil || rel != "v1.2.3" {
 		t.Fatalf("tagged HEAD: %q %v; want v1.2.3", rel, err)
 	}
 	g("tag", "-a", "-m", "annotated", "v1.2.4")
-	if _, err := gitrepo.ReleaseFromTag(dir); err == nil || !strings.Contains(err.Error(), "v1.2.3, v1.2.4") || !strings.Contains(err.Error(), "--release") {
+	if _, err := ReleaseFromTag(dir); err == nil || !strings.Contains(err.Error(), "v1.2.3, v1.2.4") || !strings.Contains(err.Error(), "--release") {
 		t.Fatalf("two tags: %v; want an error naming both and --release", err)
 	}
 	g("commit", "-q", "--allow-empty", "-m", "two")
-	if rel, err := gitrepo.ReleaseFromTag(dir); err != nil || rel != "" {
+	if rel, err := ReleaseFromTag(dir); err != nil || rel != "" {
 		t.Fatalf("HEAD moved past the tags: %q %v; want no release", rel, err)
 	}
 }
