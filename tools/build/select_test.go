@@ -56,7 +56,7 @@ func TestPlanLinuxkitSelection(t *testing.T) {
 	if len(pl.Packages) != 1 || pl.Packages[0].Spec.Image != "base" || strings.Join(pl.Arches(pl.Packages[0]), ",") != "arm64" {
 		t.Fatalf("skip amd64: plan %v, want base for arm64 only", pl.Packages)
 	}
-	if !strings.Contains(log.String(), appP.Ref() + ": every arch is in --skip-platforms, skipped") {
+	if !strings.Contains(log.String(), appP.Ref()+": every arch is in --skip-platforms, skipped") {
 		t.Errorf("log %q: want app reported as skipped", log.String())
 	}
 
