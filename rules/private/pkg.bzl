@@ -204,7 +204,7 @@ def _pkg_impl(ctx):
     index = ctx.actions.declare_directory(name + ".lkpkg/index")
     ctx.actions.run(
         executable = lkpkg.lkpkg,
-        arguments = ["index", "--output-dir", result.dirname] + [builds[a].path for a in arches],
+        arguments = ["merge-outputs", "--output-dir", result.dirname] + [builds[a].path for a in arches],
         inputs = builds.values(),
         outputs = [result, index] + layouts.values(),
         mnemonic = "LinuxkitIndex",

@@ -68,6 +68,12 @@ type Options struct {
 	// Platforms restricts the build to these arches (GOARCH names or
 	// linux/<arch>); empty means every arch in build.yml.
 	Platforms []string
+	// SkipPlatforms are arches (GOARCH names, see SkipArches) not to
+	// build even if build.yml lists them (linuxkit's --skip-platforms).
+	SkipPlatforms []string
+	// Dockerfile replaces build.yml's dockerfile: a path inside the
+	// package directory (linuxkit's --dockerfile).
+	Dockerfile string
 	// BuildArgs override build.yml's buildArgs and the preset ones.
 	BuildArgs []spec.BuildArg
 	// Contexts maps image references (as written in FROM, after ARG
@@ -128,7 +134,14 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 	if o.Format != FormatDir && o.Format != FormatTar {
 		return nil, fmt.Errorf("output format %q: use dir or tar", o.Format)
 	}
-	arches, err := Arches(p.Spec, o.Platforms)
+	arches, err := o.arches(p.Spec)
+	if err != nil {
+		return nil, err
+	}
+	if len(arches) == 0 {
+		return nil, fmt.Errorf("%s: every arch is skipped (--skip-platforms): nothing to build", p.Ref())
+	}
+	df, err := o.dockerfile(p)
 	if err != nil {
 		return nil, err
 	}
@@ -162,10 +175,10 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		return nil, err
 	}
 
-	dockerfile := filepath.Join(p.Dir, filepath.FromSlash(p.Spec.Dockerfile))
+	dockerfile := filepath.Join(p.Dir, filepath.FromSlash(df))
 	if p.Sources != nil {
 		// The copy: the package's own file may be a link out of a sandbox.
-		dockerfile = filepath.Join(ctxDir, filepath.FromSlash(p.Spec.Dockerfile))
+		dockerfile = filepath.Join(ctxDir, filepath.FromSlash(df))
 	}
 	ctxFS, err := fsutil.NewFS(ctxDir)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 // OutputMarker is the file lkpkg puts in every output directory it writes
-// (lkpkg build, lkpkg index). An existing output directory is replaced
+// (lkpkg build, lkpkg merge-outputs). An existing output directory is replaced
 // only when it holds this marker, holds nothing but empty directories (Bazel
 // creates an action's declared output directories beforehand) or is an
 // output written before the marker existed (result.json, index and arch

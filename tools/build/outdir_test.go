@@ -125,7 +125,7 @@ func TestMergeFailureKeepsEarlierOutput(t *testing.T) {
 }
 
 // Bazel creates an action's declared output directories, empty, before
-// running it: lkpkg index writes into a directory holding them.
+// running it: lkpkg merge-outputs writes into a directory holding them.
 func TestMergeIntoBazelPrecreatedDirs(t *testing.T) {
 	out := t.TempDir()
 	for _, d := range []string{"index", "amd64"} {

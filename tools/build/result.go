@@ -74,7 +74,7 @@ var (
 // lkpkg write or read outside the output directory.
 func (r *Result) Validate(file string) error {
 	bad := func(field, format string, args ...any) error {
-		return fmt.Errorf("%s: %s %s: this is not a result.json lkpkg wrote, or it was edited; rebuild the output with lkpkg build (or lkpkg index)",
+		return fmt.Errorf("%s: %s %s: this is not a result.json lkpkg wrote, or it was edited; rebuild the output with lkpkg build (or lkpkg merge-outputs)",
 			file, field, fmt.Sprintf(format, args...))
 	}
 	if _, err := reference.ParseNormalizedNamed(r.Ref); err != nil {

@@ -66,7 +66,7 @@ func TestReadResultRejectsEscapingPaths(t *testing.T) {
 	}
 }
 
-// lkpkg index used to create <out>/../../x from an arch of "../../x".
+// lkpkg merge-outputs used to create <out>/../../x from an arch of "../../x".
 func TestMergeDoesNotWriteOutsideOutput(t *testing.T) {
 	root := t.TempDir()
 	in := archOutput(t, "amd64")

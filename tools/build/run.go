@@ -35,6 +35,17 @@ type Builder struct {
 	Revision func(*pkg.Package) string
 	// Log receives notes (packages skipped); nil means none.
 	Log io.Writer
+	// Reuse does not rebuild a package whose output in the store already
+	// holds its tag for every arch to build (and has the format asked
+	// for): Run hands that output on as if just built. This is linuxkit
+	// pkg build without --force, which skips images in its cache. Only
+	// store outputs are reused, never an --output-dir.
+	Reuse bool
+	// IgnoreStore serves FROM lines only from outputs built in this run
+	// (and Options.Contexts), never from earlier outputs in the store:
+	// linuxkit's --ignore-cached, which builds without its cache of
+	// dependent images, so they come from the registry.
+	IgnoreStore bool
 }
 
 // Plan is the packages to build, in build order, and their outputs.
@@ -42,10 +53,22 @@ type Plan struct {
 	// Packages are in dependency order.
 	Packages []*pkg.Package
 	out      map[*pkg.Package]string
+	reused   map[*pkg.Package]*Result
+	arches   map[*pkg.Package][]string
 }
 
 // OutputDir is where p is written.
 func (pl *Plan) OutputDir(p *pkg.Package) string { return pl.out[p] }
+
+// Reused returns the store output Run will use instead of building p
+// (Builder.Reuse), or nil when p is to be built.
+func (pl *Plan) Reused(p *pkg.Package) *Result { return pl.reused[p] }
+
+// Arches are the arches p is built for.
+func (pl *Plan) Arches(p *pkg.Package) []string { return pl.arches[p] }
+
+// NeedsBuild reports whether Run builds anything, i.e. needs BuildKit.
+func (pl *Plan) NeedsBuild() bool { return len(pl.reused) < len(pl.Packages) }
 
 // AddDepOutput uses the build output out (a directory with result.json)
 // for the package in pkgDir, which build args refer to: its tag without
@@ -81,6 +104,7 @@ func (b *Builder) AddDepOutput(pkgDir, out string) error {
 func (b *Builder) Plan(dirs []string) (*Plan, error) {
 	opts := b.Options.PkgOptions
 	pkgs := make([]*pkg.Package, 0, len(dirs))
+	archesOf := map[*pkg.Package][]string{}
 	for _, d := range dirs {
 		p, err := pkg.Load(d, opts)
 		if err != nil {
@@ -92,12 +116,28 @@ func (b *Builder) Plan(dirs []string) (*Plan, error) {
 			}
 			continue
 		}
-		if err := p.Spec.CheckDockerfile(); err != nil {
+		arches, err := b.Options.arches(p.Spec)
+		if err != nil {
 			return nil, err
 		}
+		if len(arches) == 0 {
+			// As linuxkit: not an error, the package is left out.
+			if b.Log != nil {
+				fmt.Fprintf(b.Log, "%s: every arch is in --skip-platforms, skipped\n", p.Ref())
+			}
+			continue
+		}
+		if b.Options.Dockerfile == "" {
+			if err := p.Spec.CheckDockerfile(); err != nil {
+				return nil, err
+			}
+		} else if _, err := b.Options.dockerfile(p); err != nil {
+			return nil, err
+		}
+		archesOf[p] = arches
 		pkgs = append(pkgs, p)
 	}
-	pl := &Plan{out: map[*pkg.Package]string{}}
+	pl := &Plan{out: map[*pkg.Package]string{}, reused: map[*pkg.Package]*Result{}, arches: archesOf}
 	if len(pkgs) == 0 {
 		return pl, nil
 	}
@@ -129,6 +169,12 @@ func (b *Builder) Plan(dirs []string) (*Plan, error) {
 		default:
 			pl.out[p] = filepath.Join(base, p.Spec.Image)
 		}
+		if b.Reuse && base == "" {
+			if res := reusable(pl.out[p], p, archesOf[p], b.Options.Format); res != nil {
+				pl.reused[p] = res
+				continue
+			}
+		}
 		if err := CheckOutputDir(pl.out[p]); err != nil {
 			if base == "" {
 				return nil, fmt.Errorf("output directory %w", err)
@@ -139,6 +185,31 @@ func (b *Builder) Plan(dirs []string) (*Plan, error) {
 	return pl, nil
 }
 
+// contexts returns the named contexts p is built with: the index of each
+// package its build args refer to, from this run (built: ref -> layout) or,
+// unless IgnoreStore, from the store; the caller's Options.Contexts win.
+func (b *Builder) contexts(p *pkg.Package, built map[string]string) (map[string]string, error) {
+	ctxs := map[string]string{}
+	deps, err := graph.Deps(p, b.Options.PkgOptions)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range deps {
+		if l, ok := built[d.Ref()]; ok {
+			ctxs[d.Ref()] = l
+		} else if b.Store != "" && !b.IgnoreStore {
+			l := filepath.Join(StorePath(b.Store, d), "index")
+			if _, err := os.Stat(filepath.Join(l, "index.json")); err == nil {
+				ctxs[d.Ref()] = l
+			}
+		}
+	}
+	for ref, l := range b.Options.Contexts {
+		ctxs[ref] = l
+	}
+	return ctxs, nil
+}
+
 // Run builds the plan's packages in order with the BuildKit client c and
 // calls done (if not nil) after each build, e.g. to push it; an error from
 // done stops the run.
@@ -147,30 +218,25 @@ func (b *Builder) Run(ctx context.Context, c *client.Client, pl *Plan, done func
 	for _, p := range pl.Packages {
 		o := b.Options
 		o.OutputDir = pl.out[p]
-		o.Contexts = map[string]string{}
-		deps, err := graph.Deps(p, o.PkgOptions)
-		if err != nil {
+		var err error
+		if o.Contexts, err = b.contexts(p, built); err != nil {
 			return err
-		}
-		for _, d := range deps {
-			if l, ok := built[d.Ref()]; ok {
-				o.Contexts[d.Ref()] = l
-			} else if b.Store != "" {
-				l := filepath.Join(StorePath(b.Store, d), "index")
-				if _, err := os.Stat(filepath.Join(l, "index.json")); err == nil {
-					o.Contexts[d.Ref()] = l
-				}
-			}
-		}
-		for ref, l := range b.Options.Contexts {
-			o.Contexts[ref] = l
 		}
 		if b.Revision != nil {
 			o.Revision = b.Revision(p)
 		}
-		res, err := Build(ctx, c, p, o)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.Ref(), err)
+		res := pl.reused[p]
+		if res != nil {
+			if b.Log != nil {
+				fmt.Fprintf(b.Log, "%s: found in %s, not rebuilt (--force rebuilds)\n", p.Ref(), o.OutputDir)
+			}
+		} else {
+			if c == nil {
+				return fmt.Errorf("%s: no BuildKit client to build with", p.Ref())
+			}
+			if res, err = Build(ctx, c, p, o); err != nil {
+				return fmt.Errorf("%s: %w", p.Ref(), err)
+			}
 		}
 		if o.Format != FormatTar {
 			built[p.Ref()] = filepath.Join(o.OutputDir, res.Layout)

@@ -3,6 +3,7 @@ package build
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 )
@@ -22,4 +23,27 @@ func DefaultStoreDir() (string, error) {
 // StorePath is p's output directory in the store.
 func StorePath(store string, p *pkg.Package) string {
 	return filepath.Join(store, filepath.FromSlash(p.Spec.Org), p.Spec.Image, p.Tag)
+}
+
+// reusable returns the result of the earlier output in out when it holds
+// p's tag for every arch in arches, in format, and nil otherwise.
+func reusable(out string, p *pkg.Package, arches []string, format Format) *Result {
+	res, err := ReadResult(out)
+	if err != nil || res.Tag != p.Tag || res.Ref != p.Ref() {
+		return nil
+	}
+	have := map[string]string{}
+	for _, a := range res.Arches {
+		have[a.Arch] = a.Layout
+	}
+	for _, a := range arches {
+		l, ok := have[a]
+		if !ok || (format == FormatTar) != strings.HasSuffix(l, ".tar") {
+			return nil
+		}
+		if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(l))); err != nil {
+			return nil
+		}
+	}
+	return res
 }

@@ -95,7 +95,7 @@ func TestHostileInputs(t *testing.T) {
 		writeFile(t, file, "image: deep\norg: lkt\nconfig: "+strings.Repeat("[", 100000)+strings.Repeat("]", 100000)+"\n")
 	})
 
-	// result.json names where lkpkg index writes and lkpkg push reads: an
+	// result.json names where lkpkg merge-outputs writes and lkpkg push reads: an
 	// arch or layout with .. must be refused, naming result.json.
 	resultCase := func(name string, edit func(a map[string]any)) {
 		prepare := func(t *testing.T, s *sandbox) string {
@@ -107,9 +107,9 @@ func TestHostileInputs(t *testing.T) {
 			return in
 		}
 		want := expect{code: 1, anyOf: []string{"result.json"}}
-		hostile("lkpkg index: "+name, func(t *testing.T, s *sandbox) {
+		hostile("lkpkg merge-outputs: "+name, func(t *testing.T, s *sandbox) {
 			in := prepare(t, s)
-			s.check(t, lkpkg(t, s.opts(30*time.Second), "index", "--output-dir", s.path("out"), in), want)
+			s.check(t, lkpkg(t, s.opts(30*time.Second), "merge-outputs", "--output-dir", s.path("out"), in), want)
 		})
 		hostile("lkpkg push: "+name, func(t *testing.T, s *sandbox) {
 			in := prepare(t, s)

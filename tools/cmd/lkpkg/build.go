@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/moby/buildkit/client"
 	"github.com/sirupsen/logrus"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
@@ -37,6 +38,17 @@ packages: --output-dir/<image>), by default
 ${XDG_CACHE_HOME:-~/.cache}/rules_linuxkit/images/<org>/<image>/<tag>.
 Nothing is pushed unless --push.
 
+As linuxkit pkg build without --force, a package whose output in the store
+(--cache, or the default above) already holds its tag for every arch to
+build is not rebuilt: that output is used, and BuildKit is not contacted
+when nothing needs building. --force rebuilds. An --output-dir is always
+built. --skip-platforms linux/<arch>,... leaves arches out (a package left
+with none is skipped, not an error); --dockerfile replaces build.yml's
+dockerfile; --build-arg-file FILE adds NAME=VALUE lines, @lkt: paths
+relative to FILE's directory; --ignore-cached serves FROM lines only from
+packages built in this run. --dry-run prints what would be built and pushed
+(resolved build args, labels, named contexts, tags) and does nothing else.
+
 OUT is written whole into a temporary sibling, then renamed into place; it
 gets a .lkpkg-output marker file. An existing OUT is replaced only if it has
 that marker (an earlier lkpkg output) or holds no files (only empty
@@ -47,10 +59,13 @@ build args refer to another (@lkt:pkg:) gets that package's output as a
 BuildKit named context, so FROM org/image:<tag> needs no registry. Outside
 --hermetic mode, outputs already in the default store are used the same way.
 
---push pushes each package once it is built, exactly as 'lkpkg push' would
-(same flags: --registry, --release, --force, --sign, --cosign-key,
---trust-*...);
-signing keys and passwords are checked before anything is built.
+--push pushes each package once it is built: 'lkpkg push' is build --push,
+as in linuxkit (same flags: --registry, --release, --force, --sign,
+--cosign-key, --trust-*...); with --nobuild nothing is built and the
+outputs already built are pushed. Signing keys and passwords are checked
+before anything is built. Without --release, a git tag on HEAD is the
+release, as in linuxkit (git tag -l --points-at HEAD; several tags are an
+error). --force also rebuilds (see above), and conflicts with --nobuild.
 
 BuildKit: --builder-addr or $BUILDKIT_HOST (unix:// or tcp://, with
 --builder-tls-* for mTLS); else the local daemon, started on demand (see
@@ -62,6 +77,10 @@ lines: the action's inputs and outputs are all on its command line.`,
 }
 
 func init() { buildCommand.run = runBuild }
+
+func runBuild(args []string, stdout, stderr io.Writer) error {
+	return runBuildPush(&buildCommand, args, false, stdout, stderr)
+}
 
 // stringList is a repeatable string flag.
 type stringList []string
@@ -101,8 +120,10 @@ func (b *builderFlags) resolve(ctx context.Context, mode buildkitd.Mode, stderr 
 	return t, nil
 }
 
-func runBuild(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet(&buildCommand, stderr)
+// runBuildPush is lkpkg build and, with asPush, lkpkg push: as in
+// linuxkit, push is build --push.
+func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Writer) error {
+	fs := newFlagSet(cmd, stderr)
 	var flags pkgFlags
 	flags.register(fs)
 	var bf builderFlags
@@ -117,16 +138,27 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&labels, "label", "KEY=VALUE image label (repeatable)")
 	epochFlag := fs.String("source-date-epoch", "", "timestamp of the image, seconds (default $SOURCE_DATE_EPOCH, else 0)")
 	progress := fs.String("progress", "auto", "progress output: auto, plain, tty, quiet or rawjson")
-	doPush := fs.Bool("push", false, "push each package after building it, as lkpkg push does (with its flags below)")
+	doPush := fs.Bool("push", asPush, "push each package after building it, as lkpkg push does (with its flags below)")
 	var pf pushFlags
 	pf.register(fs, false)
 	pf.registerForce(fs)
+	var lk lkBuildFlags
+	lk.register(fs)
 	dirs, err := parseDirs(fs, args)
 	if err != nil {
 		return err
 	}
+	g := globalsOf(fs)
+	*progress = g.progressMode(*progress)
 	opts := flags.options(fs)
 	hermetic := opts.Hermetic
+	if err := lk.check(*doPush, pf.force, *platforms); err != nil {
+		return err
+	}
+	// Bazel's push targets (push --hermetic --input-dir) never build.
+	if *doPush && (lk.nobuild || lk.inputDir != "" || (asPush && hermetic)) {
+		return pushBuilt(dirs, &lk, opts, &pf, *progress, g.cache, stdout, stderr)
+	}
 	if *doPush && hermetic {
 		return errors.New("--push does not go with --hermetic (Bazel pushes with its push targets)")
 	}
@@ -138,6 +170,9 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 
 	b := build.Builder{Log: stderr}
+	if *progress == "quiet" {
+		b.Log = nil
+	}
 	bo := build.Options{Format: build.Format(*format), ProgressMode: *progress, Progress: stderr, OutputDir: *outputDir}
 	if *outputDir != "" {
 		b.OutputDirName = "--output-dir"
@@ -145,6 +180,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if *platforms != "" {
 		bo.Platforms = strings.Split(*platforms, ",")
 	}
+	// build.yml's build args, then the files', then --build-arg's.
+	fileArgs, fileDeps, err := lk.argFileArgs(flags.options(fs))
+	if err != nil {
+		return err
+	}
+	bo.BuildArgs = append(bo.BuildArgs, fileArgs...)
 	for _, a := range buildArgs {
 		n, v, ok := strings.Cut(a, "=")
 		if !ok || n == "" {
@@ -186,6 +227,9 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	bo.PkgOptions = opts
 	b.Options = bo
+	if err := lk.apply(&b, pf.force, *outputDir); err != nil {
+		return err
+	}
 	for _, d := range depOutputs {
 		dir, out, ok := strings.Cut(d, "=")
 		if !ok || dir == "" || out == "" {
@@ -196,9 +240,10 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if !hermetic {
-		if b.Store, err = build.DefaultStoreDir(); err != nil && *outputDir == "" {
+		if b.Store, err = storeDir(g.cache); err != nil && *outputDir == "" {
 			return err
 		}
+		storeContexts(&b, fileDeps)
 		b.Revision = func(p *pkg.Package) string {
 			if p.Dirty {
 				return ""
@@ -225,8 +270,15 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("%s: the package has uncommitted changes, which are not pushed: commit them or build without --push", p.Dir)
 			}
 			o, err := pf.options(p, stderr)
+			if err == nil {
+				err = releaseOptions(&o, p, hermetic, *progress == "quiet", stderr)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.Ref(), err)
+			}
+			if lk.dryRun {
+				pushOpts[p] = o
+				continue
 			}
 			if kc, ok := o.Signer.(sign.Checker); ok {
 				if err := kc.CheckKey(); err != nil {
@@ -235,6 +287,10 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 			}
 			pushOpts[p] = o
 		}
+	}
+
+	if lk.dryRun {
+		return dryRun(&b, plan, pushOpts, stdout)
 	}
 
 	// containerd's content store (OCI layouts) logs harmless warnings
@@ -247,15 +303,18 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if hermetic {
 		mode = buildkitd.Connect
 	}
-	target, err := bf.resolve(ctx, mode, stderr)
-	if err != nil {
-		return err
+	// Nothing to build (every output reused): BuildKit is not needed.
+	var c *client.Client
+	if plan.NeedsBuild() {
+		target, err := bf.resolve(ctx, mode, stderr)
+		if err != nil {
+			return err
+		}
+		if c, err = target.Client(ctx); err != nil {
+			return err
+		}
+		defer c.Close()
 	}
-	c, err := target.Client(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
 
 	return b.Run(ctx, c, plan, func(p *pkg.Package, out string, res *build.Result) error {
 		// Bazel actions (--hermetic) read result.json; a line on their

@@ -13,20 +13,24 @@ import (
 
 var builderCommand = command{
 	name:    "builder",
-	summary: "manage the BuildKit daemon: start, status, stop, prune",
-	usage: `start|status|stop|prune [--builder-addr ADDR]
+	summary: "manage the BuildKit daemon: start, status, stop, du, prune",
+	usage: `start|status|stop|du|prune [--builder-addr ADDR]
 
   start   start the local daemon (if not running) and print its address
   status  print the daemon's address, state, version and platforms
   stop    stop the local daemon
+  du      print the disk usage of the daemon's build cache (with -v, every
+          record), as 'linuxkit pkg builder du' does for its builder
   prune   empty the daemon's build cache
 
 The local daemon lives in $` + buildkitd.EnvDir + ` or
 ${XDG_CACHE_HOME:-~/.cache}/rules_linuxkit/buildkit (socket, pid file, log,
 state). 'lkpkg build' starts it on demand; Bazel actions (--hermetic) only
 connect, so start it before 'bazel build' with 'lkpkg builder start' (or
-point --builder-addr / $BUILDKIT_HOST at a shared daemon). status and prune
-act on --builder-addr / $BUILDKIT_HOST when set.`,
+point --builder-addr / $BUILDKIT_HOST at a shared daemon). status, du and
+prune act on --builder-addr / $BUILDKIT_HOST when set. One daemon builds
+every platform, so linuxkit's --platforms, --builders and --builder-image
+are accepted and ignored.`,
 }
 
 func init() { builderCommand.run = runBuilder }
@@ -35,6 +39,9 @@ func runBuilder(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(&builderCommand, stderr)
 	var bf builderFlags
 	bf.register(fs)
+	for _, n := range []string{"platforms", "builders", "builder-image"} {
+		fs.String(n, "", "accepted for linuxkit compatibility and ignored: one daemon builds every platform")
+	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -79,6 +86,19 @@ func runBuilder(args []string, stdout, stderr io.Writer) error {
 			return errors.New("not running")
 		}
 		return nil
+	case "du":
+		t, err := bf.resolve(ctx, buildkitd.Connect, stderr)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		u, err := buildkitd.DiskUsage(ctx, t.Address, t.Opts...)
+		if err != nil {
+			return fmt.Errorf("disk usage of BuildKit at %s: %w", t.Address, err)
+		}
+		printUsageInfo(stdout, u, globalsOf(fs).verbose)
+		return nil
 	case "prune":
 		t, err := bf.resolve(ctx, buildkitd.Connect, stderr)
 		if err != nil {
@@ -96,3 +116,17 @@ func runBuilder(args []string, stdout, stderr io.Writer) error {
 	fs.Usage()
 	return errUsage
 }
+
+// printUsageInfo prints the build cache's usage: with verbose, one line
+// per record (largest first), then the totals.
+func printUsageInfo(w io.Writer, u *buildkitd.Usage, verbose bool) {
+	if verbose {
+		fmt.Fprintf(w, "%-27s %-11s %10s  %s\n", "ID", "RECLAIMABLE", "SIZE", "DESCRIPTION")
+		for _, r := range u.Records {
+			fmt.Fprintf(w, "%-27s %-11t %10s  %s\n", r.ID, !r.InUse, megabytes(r.Size), r.Description)
+		}
+	}
+	fmt.Fprintf(w, "records: %d\nreclaimable: %s\ntotal: %s\n", len(u.Records), megabytes(u.Reclaimable), megabytes(u.Total))
+}
+
+func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // command is one subcommand.
@@ -18,6 +20,9 @@ type command struct {
 	name    string
 	summary string
 	usage   string
+	// aliases are other names of the command, as linuxkit's cobra
+	// commands have them (manifest's "index").
+	aliases []string
 	run     func(args []string, stdout, stderr io.Writer) error
 }
 
@@ -31,7 +36,8 @@ var commands = []*command{
 	&pushCommand,
 	&manifestCommand,
 	&trustCommand,
-	&indexCommand,
+	&remoteTagCommand,
+	&mergeOutputsCommand,
 	&checkAttrsCommand,
 }
 
@@ -43,10 +49,14 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	// `lkpkg pkg show-tag ...` reads like `linuxkit pkg show-tag ...`, so
-	// scripts written for linuxkit work with only the binary's name changed.
-	if len(args) > 0 && args[0] == "pkg" {
-		args = args[1:]
+	// `lkpkg -q pkg show-tag ...` reads like `linuxkit -q pkg show-tag ...`,
+	// so scripts written for linuxkit work with only the binary's name
+	// changed: linuxkit's global flags and `pkg` may come first.
+	globals, args, err := splitGlobals(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "lkpkg: %v\n\n", err)
+		printUsage(stderr)
+		return 2
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printUsage(stdout)
@@ -55,36 +65,64 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	c := findCommand(args[0])
+	if c == nil {
+		fmt.Fprintf(stderr, "lkpkg: unknown command %q\n\n", args[0])
+		printUsage(stderr)
+		return 2
+	}
+	err = c.run(withGlobals(args[1:], globals), stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "lkpkg %s: %v\n", c.name, err)
+		return 1
+	}
+}
+
+// findCommand returns the command called name (or aliased so), or nil.
+func findCommand(name string) *command {
 	for _, c := range commands {
-		if c.name == args[0] {
-			err := c.run(args[1:], stdout, stderr)
-			switch {
-			case err == nil:
-				return 0
-			case errors.Is(err, flag.ErrHelp):
-				return 0
-			case errors.Is(err, errUsage):
-				return 2
-			default:
-				fmt.Fprintf(stderr, "lkpkg %s: %v\n", c.name, err)
-				return 1
-			}
+		if c.name == name || slices.Contains(c.aliases, name) {
+			return c
 		}
 	}
-	fmt.Fprintf(stderr, "lkpkg: unknown command %q\n\n", args[0])
-	printUsage(stderr)
-	return 2
+	return nil
+}
+
+// withGlobals hands the global flags to the command after its own
+// arguments (a subcommand name, as trust's, stays first), before any "--".
+func withGlobals(args, globals []string) []string {
+	if len(globals) == 0 {
+		return args
+	}
+	i := slices.Index(args, "--")
+	if i < 0 {
+		i = len(args)
+	}
+	return slices.Concat(args[:i], globals, args[i:])
 }
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "lkpkg builds, pushes and signs LinuxKit packages.")
-	fmt.Fprintln(w, "\nUsage: lkpkg <command> [flags] DIR...")
+	fmt.Fprintln(w, "\nUsage: lkpkg [--cache DIR] [-v|-q] [pkg] <command> [flags] DIR...")
 	fmt.Fprintln(w, "\nCommands:")
 	sorted := append([]*command(nil), commands...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
 	for _, c := range sorted {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		summary := c.summary
+		if len(c.aliases) > 0 {
+			summary += " (also: " + strings.Join(c.aliases, ", ") + ")"
+		}
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, summary)
 	}
+	fmt.Fprintln(w, "\n'lkpkg pkg <command>' is the same as 'lkpkg <command>', as in 'linuxkit pkg <command>'.")
+	fmt.Fprintln(w, "Global flags, before the command (or among its flags): --cache DIR, -v/--verbose, -q/--quiet.")
 	fmt.Fprintln(w, "\nRun 'lkpkg <command> -h' for a command's flags.")
 }
 
@@ -127,6 +165,7 @@ func parseDirs(fs *flag.FlagSet, args []string) ([]string, error) {
 func newFlagSet(c *command, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("lkpkg "+c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	registerGlobals(fs, &globalOpts{})
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: lkpkg %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, c.summary)
 		fs.PrintDefaults()

@@ -13,6 +13,7 @@ import (
 
 var manifestCommand = command{
 	name:    "manifest",
+	aliases: []string{"index"}, // as linuxkit's pkg manifest
 	summary: "assemble org/image:<tag> from the org/image:<tag>-<arch> tags in the registry, signed",
 	usage: `[flags] DIR...
 

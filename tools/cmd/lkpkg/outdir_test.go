@@ -20,7 +20,7 @@ func TestOutputDirRefusedBeforeBuilding(t *testing.T) {
 	writeTree(t, out, map[string]string{"important.txt": "mine", "src/main.go": "package main\n"})
 	for _, args := range [][]string{
 		{"build", "--hash", "0123456789abcdef0123456789abcdef01234567", "--builder-addr", "unix:///nonexistent/buildkitd.sock", "--output-dir", out, pkgDir},
-		{"index", "--output-dir", out, pkgDir},
+		{"merge-outputs", "--output-dir", out, pkgDir},
 	} {
 		code, _, errOut := lkpkg(t, args...)
 		if code == 0 {
@@ -37,7 +37,7 @@ func TestOutputDirRefusedBeforeBuilding(t *testing.T) {
 	}
 }
 
-// lkpkg index trusts no result.json: an arch of ../../x would be written
+// lkpkg merge-outputs trusts no result.json: an arch of ../../x would be written
 // outside --output-dir.
 func TestIndexRejectsEscapingArch(t *testing.T) {
 	root := t.TempDir()
@@ -55,9 +55,9 @@ func TestIndexRejectsEscapingArch(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(root, "a", "b", "out")
-	code, _, errOut := lkpkg(t, "index", "--output-dir", out, in)
+	code, _, errOut := lkpkg(t, "merge-outputs", "--output-dir", out, in)
 	if code == 0 {
-		t.Fatal("lkpkg index accepted arch ../../escaped")
+		t.Fatal("lkpkg merge-outputs accepted arch ../../escaped")
 	}
 	for _, want := range []string{file, "arches[0].arch", "../../escaped"} {
 		if !strings.Contains(errOut, want) {
@@ -65,6 +65,6 @@ func TestIndexRejectsEscapingArch(t *testing.T) {
 		}
 	}
 	if _, err := os.Stat(filepath.Join(root, "a", "escaped")); err == nil {
-		t.Error("lkpkg index wrote outside --output-dir")
+		t.Error("lkpkg merge-outputs wrote outside --output-dir")
 	}
 }

@@ -18,11 +18,18 @@ import (
 
 var pushCommand = command{
 	name:    "push",
-	summary: "push built packages: org/image:<tag>-<arch> per arch, then the merged index org/image:<tag>, signed",
+	summary: "build (what is not built yet) and push: org/image:<tag>-<arch> per arch, then the merged index org/image:<tag>, signed",
 	usage: `[flags] DIR...
 
-Pushes what 'lkpkg build' wrote (the default store, or --input-dir): each
-arch's image as org/image:<tag>-<arch>, then the index org/image:<tag>,
+'lkpkg push' is 'lkpkg build --push', as in linuxkit, and takes build's
+flags: it builds what the store (--cache) does not hold yet, then pushes.
+With --nobuild, or --input-dir OUTPUT (an lkpkg build or Bazel output),
+nothing is built: what was built is pushed. Without --release, a git tag on
+HEAD names the release, as in linuxkit. --dry-run prints the tags that
+would be pushed and does nothing.
+
+Pushes each arch's image as org/image:<tag>-<arch>, then the index
+org/image:<tag>,
 merged with the index the registry has, so pushing arm64 after amd64 -
 even at the same time, from another machine - leaves both in the index.
 The merge replaces only entries whose whole platform (os, arch, variant,
@@ -81,28 +88,26 @@ Bazel's push targets run: lkpkg push --hermetic --input-dir LAYOUTS [--registry 
 func init() { pushCommand.run = runPush }
 
 func runPush(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet(&pushCommand, stderr)
-	var flags pkgFlags
-	flags.register(fs)
-	var pf pushFlags
-	pf.register(fs, true)
-	pf.registerForce(fs)
-	inputDir := fs.String("input-dir", "", "the build output to push (default: the package's in lkpkg build's store)")
-	dirs, err := parseDirs(fs, args)
-	if err != nil {
-		return err
-	}
-	if *inputDir != "" && len(dirs) > 1 {
+	return runBuildPush(&pushCommand, args, true, stdout, stderr)
+}
+
+// pushBuilt pushes outputs already built (--nobuild, --input-dir): the
+// package's in the store, or input.
+func pushBuilt(dirs []string, lk *lkBuildFlags, opts pkg.Options, pf *pushFlags, progress, cache string, stdout, stderr io.Writer) error {
+	if lk.inputDir != "" && len(dirs) > 1 {
 		return errors.New("--input-dir takes one package")
 	}
-	opts := flags.options(fs)
-	if opts.Hermetic && *inputDir == "" {
+	if opts.Hermetic && lk.inputDir == "" {
 		return errors.New("--hermetic needs --input-dir")
+	}
+	pf.reg.progress = "auto"
+	if progress == "quiet" {
+		pf.reg.progress = "quiet"
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	for _, d := range dirs {
-		if err := pushPackage(ctx, d, *inputDir, opts, &pf, stdout, stderr); err != nil {
+		if err := pushPackage(ctx, d, lk, cache, opts, pf, stdout, stderr); err != nil {
 			return err
 		}
 	}
@@ -110,7 +115,7 @@ func runPush(args []string, stdout, stderr io.Writer) error {
 }
 
 // pushPackage pushes one package's build output.
-func pushPackage(ctx context.Context, dir, input string, opts pkg.Options, pf *pushFlags, stdout, stderr io.Writer) error {
+func pushPackage(ctx context.Context, dir string, lk *lkBuildFlags, cache string, opts pkg.Options, pf *pushFlags, stdout, stderr io.Writer) error {
 	lo := opts
 	if opts.Hermetic && lo.Hash == "" {
 		// The tag comes from result.json: do not hash the sources.
@@ -120,8 +125,9 @@ func pushPackage(ctx context.Context, dir, input string, opts pkg.Options, pf *p
 	if err != nil {
 		return err
 	}
+	input := lk.inputDir
 	if input == "" {
-		store, err := build.DefaultStoreDir()
+		store, err := storeDir(cache)
 		if err != nil {
 			return err
 		}
@@ -130,6 +136,20 @@ func pushPackage(ctx context.Context, dir, input string, opts pkg.Options, pf *p
 	o, err := pf.options(p, stderr)
 	if err != nil {
 		return err
+	}
+	if err := releaseOptions(&o, p, opts.Hermetic, pf.reg.progress == "quiet", stderr); err != nil {
+		return err
+	}
+	if lk.dryRun {
+		res, err := build.ReadResult(input)
+		if err != nil {
+			return fmt.Errorf("%s: nothing to push: %w (build it first: lkpkg build)", p.Ref(), err)
+		}
+		var arches []string
+		for _, a := range res.Arches {
+			arches = append(arches, a.Arch)
+		}
+		return describePush(stdout, p, res.Tag, arches, o)
 	}
 	return pushOutput(ctx, p, input, opts.Hermetic, o, stdout)
 }

@@ -29,7 +29,7 @@ func (f *pushFlags) register(fs *flag.FlagSet, progress bool) {
 // registerForce adds --force (lkpkg push and build --push: the commands
 // that write <tag>-<arch>).
 func (f *pushFlags) registerForce(fs *flag.FlagSet) {
-	fs.BoolVar(&f.force, "force", false, "overwrite <tag>-<arch> (and the arch's entry in the index <tag>) when the registry already has another image there; without it such arches are skipped, since a hash tag names one source tree")
+	fs.BoolVar(&f.force, "force", false, "rebuild even when the store already holds the output (as linuxkit), and when pushing overwrite <tag>-<arch> (and the arch's entry in the index <tag>) if the registry has another image there; without it such arches are skipped, since a hash tag names one source tree")
 }
 
 // options says how to push p: registry, release (checked) and signer.

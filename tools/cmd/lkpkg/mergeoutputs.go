@@ -7,8 +7,8 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 )
 
-var indexCommand = command{
-	name:    "index",
+var mergeOutputsCommand = command{
+	name:    "merge-outputs",
 	summary: "merge per-arch build outputs of one package into one output with the multi-arch index",
 	usage: `--output-dir OUT BUILD_OUTPUT...
 
@@ -20,13 +20,15 @@ OUT is written as 'lkpkg build' writes its output: whole, into a temporary
 sibling renamed into place, with a .lkpkg-output marker. An existing OUT is
 replaced only if it has that marker or holds no files (Bazel pre-creates the
 declared directories, empty); any other OUT is refused and left untouched.
-Nothing is built and no daemon is needed.`,
+Nothing is built and no daemon is needed. This is the Bazel rules' index
+step; 'lkpkg index' is linuxkit's alias of 'manifest', as in 'linuxkit pkg
+index'.`,
 }
 
-func init() { indexCommand.run = runIndex }
+func init() { mergeOutputsCommand.run = runMergeOutputs }
 
-func runIndex(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet(&indexCommand, stderr)
+func runMergeOutputs(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(&mergeOutputsCommand, stderr)
 	outputDir := fs.String("output-dir", "", "where to write the merged output (required; new, empty or an earlier lkpkg output)")
 	inputs, err := parse(fs, args)
 	if err != nil {
