@@ -5,57 +5,58 @@ import (
 	"strings"
 
 	"github.com/distribution/reference"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/dockerfile"
 )
 
-// images returns the "img:<name>" and "dir:<rel>" imports of the images the
-// Dockerfile builds FROM or copies/mounts --from, with ARGs expanded as
+// dfImages returns the "img:<name>" and "dir:<rel>" imports of the images
+// the Dockerfile builds FROM or copies/mounts --from, with ARGs expanded as
 // BuildKit does: global ARG defaults, overridden by build args for the ARGs
 // the Dockerfile declares. A build arg that refers to a package has the
 // value "@lkt:pkg:<dir>", which becomes a "dir:" import when it is what a
 // FROM names.
-func (df *dockerfile) images(buildArgs map[string]string) []string {
-	lex := shell.NewLex('\\')
-	env := &argEnv{m: map[string]string{}}
-	for _, a := range df.metaArgs {
+func dfImages(df *dockerfile.File, buildArgs map[string]string) []string {
+	env := map[string]string{}
+	lookup := func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}
+	for _, a := range df.MetaArgs {
 		if v, ok := buildArgs[a.Key]; ok {
-			env.set(a.Key, v)
+			env[a.Key] = v
 			continue
 		}
-		if a.Value != nil {
-			v, _, err := lex.ProcessWord(*a.Value, env)
+		if a.HasValue {
+			v, err := dockerfile.Expand(a.Value, df.Escape, lookup)
 			if err != nil {
-				v = *a.Value
+				v = a.Value
 			}
-			env.set(a.Key, v)
+			env[a.Key] = v
 		}
 	}
 	var out []string
 	stageNames := map[string]bool{}
-	add := func(word string, stages bool) {
-		v, _, err := lex.ProcessWord(word, env)
+	add := func(word string) {
+		v, err := dockerfile.Expand(word, df.Escape, lookup)
 		if err != nil || v == "" {
 			return
 		}
-		if stages {
-			if stageNames[strings.ToLower(v)] {
-				return
-			}
-			if _, err := strconv.Atoi(v); err == nil {
-				return // a stage index
-			}
+		if stageNames[strings.ToLower(v)] {
+			return
+		}
+		if _, err := strconv.Atoi(v); err == nil {
+			return // a stage index
 		}
 		if imp := imageImport(v); imp != "" {
 			out = append(out, imp)
 		}
 	}
-	for _, st := range df.stages {
-		add(st.base, true)
-		for _, f := range st.froms {
-			add(f, true)
+	for _, st := range df.Stages {
+		add(st.Base)
+		for _, f := range st.Froms {
+			add(f)
 		}
-		if st.name != "" {
-			stageNames[st.name] = true
+		if st.Name != "" {
+			stageNames[st.Name] = true
 		}
 	}
 	return out
@@ -87,23 +88,3 @@ func normalizeImage(ref string) string {
 	}
 	return n.Name()
 }
-
-// argEnv is shell.EnvGetter over a map.
-type argEnv struct {
-	m    map[string]string
-	keys []string
-}
-
-func (e *argEnv) set(k, v string) {
-	if _, ok := e.m[k]; !ok {
-		e.keys = append(e.keys, k)
-	}
-	e.m[k] = v
-}
-
-func (e *argEnv) Get(k string) (string, bool) {
-	v, ok := e.m[k]
-	return v, ok
-}
-
-func (e *argEnv) Keys() []string { return e.keys }

@@ -448,7 +448,7 @@ func (l *lkLang) imports(p *pkgInfo) []string {
 	if p.dfErr != nil {
 		log.Printf("linuxkit: %v; deps from FROM and --from not resolved", p.dfErr)
 	} else if p.df != nil {
-		imps = append(imps, p.df.images(env)...)
+		imps = append(imps, dfImages(p.df, env)...)
 	}
 	slices.Sort(imps)
 	return slices.Compact(imps)

@@ -1,7 +1,6 @@
 package gazelle
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,9 +15,7 @@ import (
 
 	"github.com/bazelbuild/bazel-gazelle/config"
 	"github.com/bazelbuild/bazel-gazelle/walk"
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/linter"
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/dockerfile"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/gitignore"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
@@ -33,23 +30,9 @@ type pkgInfo struct {
 	// hasArches tells whether build.yml sets arches (the parser fills in
 	// defaults, so only the text can tell).
 	hasArches bool
-	df        *dockerfile
+	df        *dockerfile.File
 	// dfErr is a Dockerfile that cannot be read or parsed.
 	dfErr error
-}
-
-// dockerfile is what resolution needs from a Dockerfile, before expansion.
-type dockerfile struct {
-	// metaArgs are the ARGs before the first FROM, in order.
-	metaArgs []instructions.KeyValuePairOptional
-	stages   []stage
-}
-
-type stage struct {
-	name string // lower case, "" if unnamed
-	base string // FROM's image, unexpanded
-	// froms are the --from values of COPY and of RUN --mount, unexpanded.
-	froms []string
 }
 
 // prescan finds every package directory of the tree Gazelle walks (from
@@ -177,62 +160,11 @@ func loadPkg(root, rel string) *pkgInfo {
 		}
 		return p
 	}
-	p.df, err = parseDockerfile(data)
+	p.df, err = dockerfile.Parse(data)
 	if err != nil {
 		p.dfErr = fmt.Errorf("%s: %w", name, err)
 	}
 	return p
-}
-
-var lint = linter.New(&linter.Config{SkipAll: true})
-
-// parseDockerfile parses a Dockerfile with BuildKit's parser.
-func parseDockerfile(data []byte) (*dockerfile, error) {
-	res, err := parser.Parse(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	// Only ARG, FROM, COPY and RUN --mount matter: skip parsing the rest.
-	ast := &parser.Node{}
-	for _, n := range res.AST.Children {
-		switch strings.ToLower(n.Value) {
-		case "arg", "from", "copy":
-		case "run":
-			if !slices.ContainsFunc(n.Flags, func(f string) bool { return strings.HasPrefix(f, "--mount") }) {
-				continue
-			}
-		default:
-			continue
-		}
-		ast.Children = append(ast.Children, n)
-	}
-	stages, metaArgs, err := instructions.Parse(ast, lint)
-	if err != nil {
-		return nil, err
-	}
-	df := &dockerfile{}
-	for _, a := range metaArgs {
-		df.metaArgs = append(df.metaArgs, a.Args...)
-	}
-	for _, s := range stages {
-		st := stage{name: strings.ToLower(s.Name), base: s.BaseName}
-		for _, cmd := range s.Commands {
-			switch c := cmd.(type) {
-			case *instructions.CopyCommand:
-				if c.From != "" {
-					st.froms = append(st.froms, c.From)
-				}
-			case *instructions.RunCommand:
-				for _, m := range instructions.GetMounts(c) {
-					if m.From != "" {
-						st.froms = append(st.froms, m.From)
-					}
-				}
-			}
-		}
-		df.stages = append(df.stages, st)
-	}
-	return df, nil
 }
 
 // ignored reports whether git ignores the repo-relative path.

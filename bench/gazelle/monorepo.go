@@ -1,9 +1,10 @@
 // Package gazellebench benchmarks the Gazelle extension (see run.sh) on a
 // synthetic LinuxKit monorepo that Generate writes: n packages in groups of
 // 50, each with a build.yml, a multi-stage Dockerfile built FROM earlier
-// packages (through ARG defaults, @lkt:pkg: build args and COPY --from), a
-// few source files, and for one package in ten a Go command in a
-// subdirectory (its own Bazel package).
+// packages (through ARG defaults, @lkt:pkg: build args and COPY --from,
+// with comments, continued lines and a heredoc), a few source files, for one
+// package in four a .gitignore of its own and a file it ignores, and for one
+// package in ten a Go command in a subdirectory (its own Bazel package).
 package gazellebench
 
 import (
@@ -47,6 +48,7 @@ func Generate(out string, n int) error {
 			y.WriteString("tag: \"v1-{{.Hash}}\"\n")
 		}
 		var df strings.Builder
+		df.WriteString("# syntax=docker/dockerfile:1\n")
 		base := "alpine:3.20"
 		if i > 0 {
 			base = fmt.Sprintf("linuxkit/p%05d:0123456789abcdef", (i*7919)%i)
@@ -59,7 +61,7 @@ func Generate(out string, n int) error {
 			fmt.Fprintf(&y, "buildArgs:\n  - DEP=@lkt:pkg:../../g%03d/p%05d\n  - VERSION=%d\n", j/50, j, i)
 			df.WriteString("ARG DEP\n")
 		}
-		fmt.Fprintf(&df, "ARG BASE=%s\nFROM ${BASE} AS build\nRUN apk add --no-cache build-base\nCOPY src /src\nRUN make -C /src\n", base)
+		fmt.Fprintf(&df, "ARG BASE=%s\nFROM ${BASE} AS build\n# the toolchain\nRUN apk add --no-cache \\\n    build-base \\\n    make\nCOPY src /src\nRUN <<EOF\nset -e\nmake -C /src\nEOF\n", base)
 		if strings.Contains(df.String(), "ARG DEP") {
 			df.WriteString("FROM ${DEP} AS dep\n")
 		}
@@ -79,6 +81,11 @@ func Generate(out string, n int) error {
 		}
 		if i%17 == 0 {
 			write(d+"/main.o", "obj\n")
+		}
+		if i%4 == 0 {
+			// A package's own .gitignore, as generated files often have.
+			write(d+"/.gitignore", "/out/\n*.tmp\n")
+			write(d+"/src/cache.tmp", "x\n")
 		}
 	}
 	return err
