@@ -9,6 +9,7 @@ import (
 
 	"github.com/moby/buildkit/client"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/depends"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/graph"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 )
@@ -94,6 +95,11 @@ func (b *Builder) Plan(dirs []string) (*Plan, error) {
 		}
 		if err := p.Spec.CheckDockerfile(); err != nil {
 			return nil, err
+		}
+		if hasDepends(p.Spec) {
+			if _, err := depends.CheckTarget(p.Spec, p.Dir); err != nil {
+				return nil, err
+			}
 		}
 		pkgs = append(pkgs, p)
 	}

@@ -133,19 +133,11 @@ func Place(ctx context.Context, s *spec.Spec, ctxDir, arch string, src Source, l
 	if err != nil || len(imgs) == 0 {
 		return err
 	}
+	target, err := CheckTarget(s, ctxDir)
+	if err != nil {
+		return err
+	}
 	di := s.Depends.DockerImages
-	field, rel := fieldTarget, di.Target
-	if di.TargetDir != "" {
-		field, rel = fieldTargetDir, di.TargetDir
-	}
-	if rel == "" {
-		return &spec.Error{File: s.File, Field: "depends.docker-images", Problem: "images are listed but there is no target or target-dir to save them to", Fix: "add target: <file>.tar or target-dir: <dir>"}
-	}
-	target := filepath.Join(ctxDir, filepath.FromSlash(rel))
-	if err := checkFree(target, di.TargetDir != ""); err != nil {
-		return &spec.Error{File: s.File, Field: field, Problem: err.Error(),
-			Fix: "remove it from the package (a leftover of `linuxkit pkg build`? it belongs in .gitignore, not in the package) or choose another " + field[strings.LastIndex(field, ".")+1:]}
-	}
 	fetched := make([]fetchedImage, 0, len(imgs))
 	for _, img := range imgs {
 		fi, err := src.Fetch(ctx, img.Digest, arch)
@@ -169,6 +161,26 @@ func Place(ctx context.Context, s *spec.Spec, ctxDir, arch string, src Source, l
 		}
 	}
 	return nil
+}
+
+// CheckTarget returns the path of the target (file or directory) in dir,
+// the package or its copy, and refuses one that holds a file of the
+// package's own: lkpkg would hide it behind the saved images.
+func CheckTarget(s *spec.Spec, dir string) (string, error) {
+	di := s.Depends.DockerImages
+	field, rel := fieldTarget, di.Target
+	if di.TargetDir != "" {
+		field, rel = fieldTargetDir, di.TargetDir
+	}
+	if rel == "" {
+		return "", &spec.Error{File: s.File, Field: "depends.docker-images", Problem: "images are listed but there is no target or target-dir to save them to", Fix: "add target: <file>.tar or target-dir: <dir>"}
+	}
+	target := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := checkFree(target, di.TargetDir != ""); err != nil {
+		return "", &spec.Error{File: s.File, Field: field, Problem: err.Error(),
+			Fix: "remove it from the package (a leftover of `linuxkit pkg build`? it belongs in .gitignore, not in the package) or choose another " + field[strings.LastIndex(field, ".")+1:]}
+	}
+	return target, nil
 }
 
 // checkFree refuses a target that exists: a file, or a directory holding
