@@ -222,7 +222,8 @@ func TestPlaceErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	if err := Place(context.Background(), s, out, "arm64", Layouts{ref: l}, nil); err != nil {
+	// Keyed as MODULE.bazel writes it: without the tag.
+	if err := Place(context.Background(), s, out, "arm64", Layouts{strings.Replace(ref, ":1.0@", "@", 1): l}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "i.tar")); err != nil {

@@ -90,12 +90,13 @@ type Layouts map[string]string
 
 // Fetch implements Source.
 func (l Layouts) Fetch(ctx context.Context, ref name.Digest, arch string) (v1.Image, error) {
-	dir, ok := l[ref.String()]
-	if !ok {
-		for k, v := range l {
-			if d, err := name.NewDigest(k); err == nil && d.String() == ref.String() {
-				dir, ok = v, true
-			}
+	// The same image however written: docker.io/library/alpine is alpine,
+	// and a tag beside the digest changes nothing.
+	key := func(d name.Digest) string { return d.Context().Name() + "@" + d.DigestStr() }
+	dir, ok := "", false
+	for k, v := range l {
+		if d, err := name.NewDigest(k); err == nil && key(d) == key(ref) {
+			dir, ok = v, true
 		}
 	}
 	if !ok {
