@@ -46,7 +46,14 @@ _ACCEPT = ", ".join([
 ])
 
 def pinned_problem(image):
-    """Why image is not name[:tag]@sha256:<64 hex>, or ""."""
+    """Says why an image reference is not pinned by a sha256 digest.
+
+    Args:
+      image: a reference, name[:tag]@sha256:<64 hex digits> when pinned.
+
+    Returns:
+      the problem and its fix, or "" when the reference is pinned.
+    """
     name, sep, digest = image.rpartition("@")
     if not sep or not name:
         return "%r is not pinned by digest; pin it as %s@sha256:<digest>" % (image, image)
@@ -74,8 +81,10 @@ def _split(image):
     return ("http" if plain else "https"), api, host, repo, digest
 
 def _token(rctx, host, repo):
-    """An anonymous pull token where the registry hands them out; else None (Bazel's
-    --credential_helper, if any, then supplies credentials)."""
+    """An anonymous pull token where the registry hands them out, else None.
+
+    Without one, Bazel's --credential_helper (if any) supplies the credentials.
+    """
     realms = {
         "docker.io": "https://auth.docker.io/token?service=registry.docker.io&scope=repository:%s:pull",
         "ghcr.io": "https://ghcr.io/token?scope=repository:%s:pull",
