@@ -209,7 +209,7 @@ func TestPlaceErrors(t *testing.T) {
 
 	// Bazel: an image that is not among the action's inputs.
 	err = Place(context.Background(), s, t.TempDir(), "amd64", Layouts{}, nil)
-	if err == nil || !strings.Contains(err.Error(), "not among the build's inputs") || !strings.Contains(err.Error(), "linuxkit.depends_image(image = \""+ref+"\")") {
+	if err == nil || !strings.Contains(err.Error(), "not among the build's inputs") || !strings.Contains(err.Error(), "linuxkit.depends_image(name = \"<name>\", image = \""+ref+"\")") || !strings.Contains(err.Error(), "depends_images") {
 		t.Errorf("no layout: %v", err)
 	}
 	// ...and one that is.
@@ -251,5 +251,59 @@ func readEntry(t *testing.T, file, entry string) []byte {
 			}
 			return b
 		}
+	}
+}
+
+// Bazel's sandboxes present a layout's files as symlinks: they are read,
+// and each blob is still checked against its digest.
+func TestLayoutsReadSymlinkedBlobs(t *testing.T) {
+	ref, idx, imgs := fixture(t)
+	real := t.TempDir()
+	p, err := layout.Write(real, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendIndex(idx); err != nil {
+		t.Fatal(err)
+	}
+	linked := t.TempDir()
+	err = filepath.WalkDir(real, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(real, path)
+		to := filepath.Join(linked, rel)
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		return os.Symlink(path, to)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, s := writePkg(t, "image: p\ndepends:\n  docker-images:\n    target: i.tar\n    list: ['"+ref+"']\n", map[string]string{})
+	out := t.TempDir()
+	if err := Place(context.Background(), s, out, "arm64", Layouts{ref: linked}, nil); err != nil {
+		t.Fatal(err)
+	}
+	tag, _ := name.NewTag(strings.Split(ref, "@")[0])
+	want, _ := imgs["arm64"].Digest()
+	if got := savedDigest(t, filepath.Join(out, "i.tar"), &tag); got != want {
+		t.Errorf("saved %s, want %s", got, want)
+	}
+
+	// A layer whose content is not its digest's fails the save.
+	layers, _ := imgs["amd64"].Layers()
+	d, _ := layers[0].Digest()
+	if err := os.WriteFile(filepath.Join(real, "blobs", "sha256", d.Hex), []byte("tampered"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = t.TempDir()
+	err = Place(context.Background(), s, out, "amd64", Layouts{ref: linked}, nil)
+	if err == nil || !strings.Contains(err.Error(), "does not match its digest") {
+		t.Errorf("tampered layer: %v", err)
+	}
+	if left, _ := os.ReadDir(out); len(left) != 0 {
+		t.Errorf("a failed save left %v", left)
 	}
 }

@@ -9,8 +9,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
@@ -65,11 +63,19 @@ func (Remote) Fix(img Image) string {
 // forArch picks idx's linux/arch image; as the digest is pinned, a missing
 // arch is an error, never another arch's image.
 func forArch(idx v1.ImageIndex, arch string) (v1.Image, error) {
-	want := v1.Platform{OS: "linux", Architecture: arch}
 	im, err := idx.IndexManifest()
 	if err != nil {
 		return nil, err
 	}
+	d, err := pickArch(im, arch)
+	if err != nil {
+		return nil, err
+	}
+	return idx.Image(d.Digest)
+}
+
+func pickArch(im *v1.IndexManifest, arch string) (v1.Descriptor, error) {
+	want := v1.Platform{OS: "linux", Architecture: arch}
 	var seen []string
 	for _, d := range im.Manifests {
 		if d.Platform == nil || !d.MediaType.IsImage() {
@@ -77,15 +83,17 @@ func forArch(idx v1.ImageIndex, arch string) (v1.Image, error) {
 		}
 		seen = append(seen, d.Platform.String())
 		if d.Platform.Satisfies(want) {
-			return idx.Image(d.Digest)
+			return d, nil
 		}
 	}
-	return nil, fmt.Errorf("the index has no linux/%s image (it has %v)", arch, seen)
+	return v1.Descriptor{}, fmt.Errorf("the index has no linux/%s image (it has %v)", arch, seen)
 }
 
 // Layouts serves images from OCI image layouts, by reference as written in
 // build.yml: what a Bazel action gets as declared inputs, pulled once by the
-// linuxkit.depends_image repository rule, since actions do not pull.
+// linuxkit.depends_image repository rule, since actions do not pull. The
+// layouts' files may be symlinks, as Bazel's sandboxes present inputs
+// (see dirLayout).
 type Layouts map[string]string
 
 // Fetch implements Source.
@@ -102,37 +110,18 @@ func (l Layouts) Fetch(ctx context.Context, ref name.Digest, arch string) (v1.Im
 	if !ok {
 		return nil, errNotProvided
 	}
-	p, err := layout.FromPath(dir)
-	if err != nil {
-		return nil, err
-	}
 	h, err := v1.NewHash(ref.DigestStr())
 	if err != nil {
 		return nil, err
 	}
-	root, err := p.ImageIndex()
-	if err != nil {
-		return nil, err
-	}
-	// The pinned digest is the layout's root entry, or the layout root
-	// itself is the pinned index.
-	if d, err := partial.Digest(root); err == nil && d == h {
-		return forArch(root, arch)
-	}
-	if img, err := root.Image(h); err == nil {
-		return img, nil
-	}
-	if idx, err := root.ImageIndex(h); err == nil {
-		return forArch(idx, arch)
-	}
-	return nil, fmt.Errorf("the layout %s holds no %s", filepath.Base(dir), h)
+	return dirLayout{dir}.image(h, arch)
 }
 
 var errNotProvided = errors.New("it is not among the build's inputs: a Bazel action does not pull images")
 
 // Fix implements Source.
 func (Layouts) Fix(img Image) string {
-	return fmt.Sprintf("declare it in MODULE.bazel with linuxkit.depends_image(image = %q) and run Gazelle (docs/rules.md, \"depends\")", img.Ref)
+	return fmt.Sprintf("declare it in MODULE.bazel: linuxkit.depends_image(name = \"<name>\", image = %q) and use_repo(linuxkit, \"<name>\"), then add \"@<name>\" to the linuxkit_pkg's depends_images", img.Ref)
 }
 
 // DirLayouts is Layouts from REF=DIR pairs, as lkpkg's --depends-image flag
