@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/internal/gittest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
@@ -118,6 +119,24 @@ func TestBuildSavesDependsIntoTheContext(t *testing.T) {
 	}
 	if st := gittest.Git(t, root, "status", "--porcelain", "--ignored"); st != "" {
 		t.Errorf("the build left files in the checkout:\n%s", st)
+	}
+
+	// Built again, as tar layouts: the same index digest (the saved
+	// archives are byte for byte the same), each layout a .tar.
+	out2 := t.TempDir()
+	if code, _, stderr := lkpkg(t, "build", "--builder-addr", d.Address(), "--progress", "quiet", "--output-format", "tar", "--output-dir", out2, dir); code != 0 {
+		t.Fatalf("build --output-format tar: exit %d\n%s", code, stderr)
+	}
+	r1, err := build.ReadResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := build.ReadResult(out2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.Digest != r2.Digest || r2.Layout != "index.tar" || len(r2.Arches) != 2 || r2.Arches[1].Layout != "arm64.tar" {
+		t.Errorf("second build: %+v, first: %+v", r2, r1)
 	}
 
 	idx, err := desc.ImageIndex()
