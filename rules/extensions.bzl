@@ -1,5 +1,10 @@
 """Module extension of rules_linuxkit.
 
+`linuxkit.depends_image(name, image)` pulls an image that a build.yml's
+depends.docker-images lists, pinned by digest, once into an OCI layout: `@<name>` (after
+`use_repo(linuxkit, "<name>")`) goes in linuxkit_pkg's `depends_images`. See
+rules/private/depends.bzl.
+
 The BuildKit daemon is not configured here: its address would then be part of every
 image action's key, and machines using different daemons would share no cache entries.
 Each machine that runs image actions names its daemon itself (see docs/rules.md,
@@ -7,6 +12,8 @@ Each machine that runs image actions names its daemon itself (see docs/rules.md,
 `~/.config/rules_linuxkit/buildkit.json` or `/etc/rules_linuxkit/buildkit.json`, else the
 local daemon in `~/.cache/rules_linuxkit/buildkit` (`bazel run @rules_linuxkit//:buildkitd`).
 """
+
+load("//rules/private:depends.bzl", "linuxkit_depends_image", "pinned_problem")
 
 _buildkit = tag_class(
     doc = "Removed: name the daemon on the machines that run the actions (see above).",
@@ -16,7 +23,21 @@ _buildkit = tag_class(
     },
 )
 
+_depends_image = tag_class(
+    doc = "An image of a build.yml's depends.docker-images, pulled once by digest into `@<name>`.",
+    attrs = {
+        "image": attr.string(mandatory = True, doc = "as build.yml lists it: name[:tag]@sha256:<digest>"),
+        "name": attr.string(mandatory = True, doc = "the repository: use_repo it and put `@<name>` in depends_images"),
+    },
+)
+
 def _linuxkit_impl(mctx):
+    for mod in mctx.modules:
+        for tag in mod.tags.depends_image:
+            problem = pinned_problem(tag.image)
+            if problem:
+                fail("module %s: linuxkit.depends_image(name = %r): %s (Bazel pulls only pinned images, once)" % (mod.name, tag.name, problem))
+            linuxkit_depends_image(name = tag.name, image = tag.image, target_name = tag.name)
     for mod in mctx.modules:
         if mod.tags.buildkit:
             fail(("module %s: linuxkit.buildkit(...) is no longer supported: a BuildKit address in the " +
@@ -27,6 +48,6 @@ def _linuxkit_impl(mctx):
 
 linuxkit = module_extension(
     implementation = _linuxkit_impl,
-    tag_classes = {"buildkit": _buildkit},
+    tag_classes = {"buildkit": _buildkit, "depends_image": _depends_image},
     doc = "rules_linuxkit's module extension (reserved for toolchain options).",
 )

@@ -1,5 +1,6 @@
 """The rules behind the linuxkit_pkg macro: tag, per-arch image, index, push, check."""
 
+load(":depends.bzl", "LinuxkitDependsImageInfo")
 load(":providers.bzl", "LinuxkitPkgInfo", "LinuxkitSourceInfo")
 load(":runfiles.bzl", "RUNFILES_PRELUDE", "rlocation")
 load(":toolchain.bzl", "TOOLCHAIN_TYPE", "lkpkg_tool")
@@ -186,6 +187,10 @@ def _pkg_impl(ctx):
                 args.add("--dep", "%s=%s" % (info.pkg_dir, d.dirname))
                 dep_inputs.extend(info.outputs.to_list())
             dep_inputs.append(d)
+        for img in ctx.attr.depends_images:
+            info = img[LinuxkitDependsImageInfo]
+            args.add("--depends-image", "%s=%s" % (info.image, info.index.dirname))
+            dep_inputs.extend(info.files.to_list())
         args.add(src.pkg_dir)
         ctx.actions.run(
             executable = build_lkpkg.lkpkg,
@@ -235,6 +240,7 @@ _pkg = rule(
     implementation = _pkg_impl,
     doc = "Builds a LinuxKit package: one action per arch, then the index.",
     attrs = {
+        "depends_images": attr.label_list(providers = [LinuxkitDependsImageInfo]),
         "deps": attr.label_list(providers = [LinuxkitPkgInfo]),
         "source": attr.label(providers = [LinuxkitSourceInfo], mandatory = True),
     },
@@ -293,6 +299,7 @@ def linuxkit_pkg(
         build_args = [],
         extra_srcs = {},
         deps = [],
+        depends_images = [],
         visibility = None,
         tags = None,
         **kwargs):
@@ -332,6 +339,10 @@ def linuxkit_pkg(
       extra_srcs: label of the files of an extra source -> the build.yml entry "src:dst".
       deps: the linuxkit_pkg targets this package builds FROM (via @lkt:pkg: build args);
         their per-arch layouts are fed to BuildKit as named contexts, no registry needed.
+      depends_images: the images build.yml's depends.docker-images lists: `@<name>` of a
+        `linuxkit.depends_image(name, image)` in MODULE.bazel, pulled once by digest; the
+        build action saves each into the context as `lkpkg build` does. Written by hand
+        (Gazelle keeps it); an image build.yml lists but this lacks fails the build.
       visibility: visibility of the targets.
       tags: tags of the targets.
       **kwargs: common attributes (testonly, target_compatible_with, ...) for every target.
@@ -369,6 +380,7 @@ def linuxkit_pkg(
         name = name,
         source = name + ".tag",
         deps = deps,
+        depends_images = depends_images,
         visibility = visibility,
         tags = tags,
         **pkg_kwargs

@@ -45,6 +45,7 @@ import (
 	"github.com/moby/buildkit/client"
 	"github.com/tonistiigi/fsutil"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/depends"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
@@ -94,6 +95,9 @@ type Options struct {
 	// ProgressMode is auto (default: tty on a terminal, else plain), plain,
 	// tty, quiet or rawjson.
 	ProgressMode string
+	// Depends gives the images build.yml's depends lists (tools/depends);
+	// nil pulls them from their registries (depends.Remote).
+	Depends depends.Source
 }
 
 // Arches returns the arches to build: build.yml's, in its order, restricted
@@ -148,6 +152,9 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 	if err := checkPlatforms(ctx, c, arches); err != nil {
 		return nil, err
 	}
+	if hasDepends(p.Spec) && len(arches) > 1 {
+		return buildEachArch(ctx, c, p, o, arches)
+	}
 
 	out, err := filepath.Abs(o.OutputDir)
 	if err != nil {
@@ -165,6 +172,11 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		return nil, err
 	}
 	defer cleanup()
+	if hasDepends(p.Spec) {
+		if err := placeDepends(ctx, p, o, ctxDir, arches[0]); err != nil {
+			return nil, err
+		}
+	}
 
 	attrs, err := frontendAttrs(p, o, arches)
 	if err != nil {

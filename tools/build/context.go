@@ -12,12 +12,13 @@ import (
 
 // contextDir returns the build context: the package directory itself, or,
 // with extra-sources, a copy of it with each extra source placed at its
-// destination.
+// destination. A package with depends gets a copy too, as the saved images
+// go into the context, never into the package (tools/depends).
 func contextDir(p *pkg.Package, stage string) (string, func(), error) {
 	if p.Sources != nil {
 		return manifestContext(p, stage)
 	}
-	if len(p.Spec.ExtraSources) == 0 {
+	if len(p.Spec.ExtraSources) == 0 && !hasDepends(p.Spec) {
 		return p.Dir, func() {}, nil
 	}
 	dir := filepath.Join(stage, ".context")

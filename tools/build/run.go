@@ -9,6 +9,7 @@ import (
 
 	"github.com/moby/buildkit/client"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/depends"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/graph"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 )
@@ -133,6 +134,11 @@ func (b *Builder) Plan(dirs []string) (*Plan, error) {
 			}
 		} else if _, err := b.Options.dockerfile(p); err != nil {
 			return nil, err
+		}
+		if hasDepends(p.Spec) {
+			if _, err := depends.CheckTarget(p.Spec, p.Dir); err != nil {
+				return nil, err
+			}
 		}
 		archesOf[p] = arches
 		pkgs = append(pkgs, p)

@@ -19,8 +19,10 @@ import (
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/buildkitd"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/depends"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
@@ -53,6 +55,16 @@ OUT is written whole into a temporary sibling, then renamed into place; it
 gets a .lkpkg-output marker file. An existing OUT is replaced only if it has
 that marker (an earlier lkpkg output) or holds no files (only empty
 directories); any other OUT is refused and left untouched.
+
+Images that build.yml's depends.docker-images lists (pinned by digest) are
+pulled for each arch being built (an index gives its linux/<arch> image)
+and saved, as 'docker save' archives that are also OCI layouts, at its
+target or in its target-dir in a copy of the package used as the build
+context: the package directory itself is never written, so its tag does
+not change. A package that already has a file there is refused. Such a
+package is built one arch at a time (each arch's context has that arch's
+images), then merged. --depends-image IMAGE@DIGEST=LAYOUT takes an image
+from an OCI layout instead; with --hermetic nothing else is pulled.
 
 Packages given together are built in dependency order, and a package whose
 build args refer to another (@lkt:pkg:) gets that package's output as a
@@ -131,10 +143,11 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	platforms := fs.String("platforms", "", "comma-separated platforms to build, e.g. linux/amd64,linux/arm64 (default: build.yml's arches)")
 	outputDir := fs.String("output-dir", "", "where to write the layouts (required with --hermetic)")
 	format := fs.String("output-format", "dir", "layout format: dir or tar")
-	var buildArgs, contexts, labels, depOutputs stringList
+	var buildArgs, contexts, labels, depOutputs, dependsImages stringList
 	fs.Var(&buildArgs, "build-arg", "NAME=VALUE build arg, overriding build.yml's (repeatable)")
 	fs.Var(&contexts, "context-from", "REF=LAYOUT: serve FROM REF from the OCI layout directory LAYOUT (repeatable)")
 	fs.Var(&depOutputs, "dep", "PKGDIR=OUTPUT: the package in PKGDIR (referred to by an @lkt:pkg: build arg) was built into OUTPUT (an --output-dir with result.json); use its tag and serve its index as a named context, without loading its sources (repeatable; what Bazel actions pass)")
+	fs.Var(&dependsImages, "depends-image", "IMAGE@DIGEST=LAYOUT: take the image build.yml's depends lists from the OCI layout LAYOUT instead of its registry (repeatable; what Bazel actions pass, as they pull nothing)")
 	fs.Var(&labels, "label", "KEY=VALUE image label (repeatable)")
 	epochFlag := fs.String("source-date-epoch", "", "timestamp of the image, seconds (default $SOURCE_DATE_EPOCH, else 0)")
 	progress := fs.String("progress", "auto", "progress output: auto, plain, tty, quiet or rawjson")
@@ -226,6 +239,9 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 		}
 	}
 	bo.PkgOptions = opts
+	if bo.Depends, err = dependsSource(hermetic, dependsImages, pf.reg.insecure); err != nil {
+		return err
+	}
 	b.Options = bo
 	if err := lk.apply(&b, pf.force, *outputDir); err != nil {
 		return err
@@ -329,6 +345,24 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 		}
 		return nil
 	})
+}
+
+// dependsSource is where build.yml's depends images come from: the
+// --depends-image layouts (always, with --hermetic: an action pulls
+// nothing), else their registries.
+func dependsSource(hermetic bool, pairs, insecure []string) (depends.Source, error) {
+	if !hermetic && len(pairs) == 0 {
+		return depends.Remote{Registry: registry.Registry{Insecure: insecure}}, nil
+	}
+	m := map[string]string{}
+	for _, pr := range pairs {
+		ref, dir, ok := strings.Cut(pr, "=")
+		if !ok || ref == "" || dir == "" {
+			return nil, fmt.Errorf("--depends-image %q: want IMAGE@sha256:<digest>=LAYOUT_DIR", pr)
+		}
+		m[ref] = dir
+	}
+	return depends.DirLayouts(m)
 }
 
 // gitRevision returns the commit the package was hashed at, or "" outside
