@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/internal/gittest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
@@ -38,7 +39,7 @@ func linuxkitFlagsRepo(t *testing.T, base string) string {
 	})
 	git(t, root, "init", "-q")
 	git(t, root, "add", ".")
-	git(t, root, "commit", "-qm", "packages")
+	gittest.Commit(t, root, "packages")
 	return root
 }
 
