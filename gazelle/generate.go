@@ -73,9 +73,21 @@ func (l *lkLang) GenerateRules(args language.GenerateArgs) language.GenerateResu
 		pkgRule.SetAttr("srcs", srcsValue{l.srcsExpr(args.Config.RepoRoot, rel)})
 		if old := findRule(args.File, pkgKind, ""); old != nil {
 			clearAttrs(pkgRule, old, "extra_srcs")
+			warnKeptDeprecated(args, old)
 		}
 	}
 	return res
+}
+
+// warnKeptDeprecated reports the deprecated attributes that "# keep" saves
+// from deletion: the rule ignores them, so what they say is not what is built.
+func warnKeptDeprecated(args language.GenerateArgs, old *rule.Rule) {
+	for _, d := range deprecatedAttrs {
+		if old.Attr(d[0]) != nil && (old.ShouldKeep() || attrKept(old, d[0])) {
+			log.Printf("linuxkit: %s: %s is kept (# keep) but ignored: lkpkg uses %s's %s; delete the attribute, or change build.yml",
+				path.Join(args.Rel, path.Base(args.File.Path)), d[0], path.Join(args.Rel, spec.DefaultBuildYML), d[1])
+		}
+	}
 }
 
 func baseName(args language.GenerateArgs) string {
@@ -187,43 +199,18 @@ func indent(s string) string {
 func (l *lkLang) pkgRule(args language.GenerateArgs, lc *lkConfig, p *pkgInfo) (*rule.Rule, []string) {
 	s := p.spec
 	r := rule.NewRule(pkgKind, pkgName(args))
-	if s.Dockerfile != spec.DefaultDockerfile {
-		r.SetAttr("dockerfile", s.Dockerfile)
-	}
-	r.SetAttr("image", s.Image)
 	// Other packages' targets depend on it. Not a mergeable attribute: a
 	// visibility the user sets is left alone.
 	r.SetAttr("visibility", []string{"//visibility:public"})
 
-	// Attributes mirror build.yml exactly: the rule checks them against it.
-	if s.Org != spec.DefaultOrg {
-		r.SetAttr("org", s.Org)
-	}
+	// Only what analysis needs is copied from build.yml (the rule checks it
+	// against build.yml); the actions read the rest from build.yml.
 	if !slices.Equal(s.Arches, spec.DefaultArches) {
 		r.SetAttr("arches", rule.UnsortedStrings(s.Arches))
 	}
 	if lc.arches != nil && !p.hasArches && !slices.Equal(lc.arches, s.Arches) {
 		log.Printf("linuxkit: %s: no arches, so built for %s, not for this tree's %s (# gazelle:%s); write the arches in build.yml",
 			path.Join(p.rel, spec.DefaultBuildYML), strings.Join(s.Arches, ", "), strings.Join(lc.arches, ", "), archesDirective)
-	}
-	if s.Tag != spec.DefaultTag {
-		r.SetAttr("tag", s.Tag)
-	}
-	if s.Network {
-		r.SetAttr("network", true)
-	}
-	if s.DisableCache {
-		r.SetAttr("disable_cache", true)
-	}
-	if s.DisableContentTrust {
-		r.SetAttr("disable_content_trust", true)
-	}
-	if len(s.BuildArgs) > 0 {
-		ba := make(rule.UnsortedStrings, len(s.BuildArgs))
-		for i, a := range s.BuildArgs {
-			ba[i] = a.String()
-		}
-		r.SetAttr("build_args", ba)
 	}
 	if len(s.ExtraSources) > 0 {
 		extra := map[string]string{}

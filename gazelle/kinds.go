@@ -15,18 +15,35 @@ const (
 )
 
 // pkgAttrs are the linuxkit_pkg attributes Gazelle owns; a "# keep" comment
-// on one (or on the rule) leaves it to the user.
-var pkgAttrs = []string{
-	"srcs", "build_yml", "dockerfile", "image", "org", "arches", "tag",
-	"network", "disable_cache", "disable_content_trust", "build_args", "extra_srcs",
+// on one (or on the rule) leaves it to the user. Only what Bazel needs at
+// analysis time is generated: the files, and from build.yml the arches (one
+// action each) and the extra sources (their files are inputs); the actions
+// read every other field from build.yml.
+var pkgAttrs = []string{"srcs", "build_yml", "arches", "extra_srcs"}
+
+// deprecatedAttrs are the attributes older versions copied from build.yml
+// fields (attribute, field). The macro still accepts and ignores them; being
+// mergeable and never generated, Gazelle deletes them on the next run.
+var deprecatedAttrs = [][2]string{
+	{"image", "image"}, {"org", "org"}, {"tag", "tag"}, {"dockerfile", "dockerfile"},
+	{"network", "network"}, {"disable_cache", "disable-cache"},
+	{"disable_content_trust", "disable-content-trust"}, {"build_args", "buildArgs"},
+}
+
+func deprecatedNames() []string {
+	var names []string
+	for _, d := range deprecatedAttrs {
+		names = append(names, d[0])
+	}
+	return names
 }
 
 var kinds = map[string]rule.KindInfo{
 	pkgKind: {
 		// One linuxkit_pkg per directory: match it whatever its name.
 		MatchAny:       true,
-		NonEmptyAttrs:  map[string]bool{"image": true, "srcs": true},
-		MergeableAttrs: setOf(pkgAttrs...),
+		NonEmptyAttrs:  map[string]bool{"srcs": true, "extra_srcs": true},
+		MergeableAttrs: setOf(append(pkgAttrs, deprecatedNames()...)...),
 		ResolveAttrs:   map[string]bool{"deps": true},
 	},
 	srcsKind: {

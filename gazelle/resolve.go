@@ -10,25 +10,22 @@ import (
 	"github.com/bazelbuild/bazel-gazelle/repo"
 	"github.com/bazelbuild/bazel-gazelle/resolve"
 	"github.com/bazelbuild/bazel-gazelle/rule"
-	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
 // Imports implements resolve.Resolver: a linuxkit_pkg is found by its
-// image name (org/image as the rule says, normalized: docker.io/org/image)
-// and by its directory.
-func (*lkLang) Imports(c *config.Config, r *rule.Rule, f *rule.File) []resolve.ImportSpec {
+// image name (org/image as its build.yml says, normalized:
+// docker.io/org/image) and by its directory.
+func (l *lkLang) Imports(c *config.Config, r *rule.Rule, f *rule.File) []resolve.ImportSpec {
 	if r.Kind() != pkgKind {
 		return nil
 	}
 	specs := []resolve.ImportSpec{{Lang: languageName, Imp: "dir:" + f.Pkg}}
-	image := r.AttrString("image")
-	if image == "" {
+	p := l.pkgs[f.Pkg]
+	if p == nil || p.spec == nil {
+		// No build.yml, or an invalid one (reported by GenerateRules).
 		return specs
 	}
-	org := r.AttrString("org")
-	if org == "" {
-		org = spec.DefaultOrg
-	}
+	image, org := p.spec.Image, p.spec.Org
 	if n := normalizeImage(org + "/" + image); n != "" {
 		specs = append(specs, resolve.ImportSpec{Lang: languageName, Imp: "img:" + n})
 	}

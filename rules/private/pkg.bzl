@@ -86,19 +86,13 @@ def _source_impl(ctx):
     ctx.actions.write(manifest, json.encode({"srcs": srcs, "extra_srcs": extra}))
     inputs = depset([build_yml, manifest] + extra_files, transitive = [depset(ctx.files.srcs)])
 
-    # build.yml is the source of truth: the attributes Gazelle copies from it must agree.
+    # build.yml is the source of truth; the actions read it. arches and extra_srcs are
+    # duplicated here because analysis needs them (one action per arch; the extra
+    # sources' files are inputs): a validation action checks that they agree.
     attrs = ctx.actions.declare_file(ctx.label.name + ".attrs.json")
     ctx.actions.write(attrs, json.encode({
         "label": "//%s:%s" % (ctx.label.package, ctx.label.name.removesuffix(".tag")) if not ctx.label.workspace_name else str(ctx.label).removesuffix(".tag"),
-        "image": ctx.attr.image,
-        "org": ctx.attr.org,
         "arches": ctx.attr.arches,
-        "tag": ctx.attr.tag_template,
-        "network": ctx.attr.network,
-        "disable_cache": ctx.attr.disable_cache,
-        "disable_content_trust": ctx.attr.disable_content_trust,
-        "build_args": ctx.attr.build_args,
-        "dockerfile": ctx.attr.dockerfile,
         "extra_srcs": ctx.attr.extra_srcs.values(),
     }))
     check = ctx.actions.declare_file(ctx.label.name + ".check")
@@ -137,20 +131,12 @@ def _source_impl(ctx):
 
 _source = rule(
     implementation = _source_impl,
-    doc = "The tag of a LinuxKit package, hashed from its declared inputs; checks the attributes against build.yml.",
+    doc = "The tag of a LinuxKit package, hashed from its declared inputs; checks arches and extra_srcs against build.yml.",
     attrs = {
         "arches": attr.string_list(mandatory = True),
-        "build_args": attr.string_list(),
         "build_yml": attr.label(allow_single_file = True, mandatory = True),
-        "disable_cache": attr.bool(),
-        "disable_content_trust": attr.bool(),
-        "dockerfile": attr.string(default = "Dockerfile"),
         "extra_srcs": attr.label_keyed_string_dict(allow_files = True),
-        "image": attr.string(mandatory = True),
-        "network": attr.bool(),
-        "org": attr.string(default = "linuxkit"),
         "srcs": attr.label_list(allow_files = True),
-        "tag_template": attr.string(default = "{{.Hash}}"),
     },
     toolchains = [TOOLCHAIN_TYPE],
 )
@@ -286,22 +272,22 @@ DEFAULT_ARCHES = ["amd64", "arm64", "riscv64"]
 
 def linuxkit_pkg(
         name,
-        image,
         build_yml = "build.yml",
         srcs = None,
-        dockerfile = "Dockerfile",
-        org = "linuxkit",
         arches = DEFAULT_ARCHES,
-        tag = "{{.Hash}}",
-        network = False,
-        disable_cache = False,
-        disable_content_trust = False,
-        build_args = [],
         extra_srcs = {},
         deps = [],
         depends_images = [],
         visibility = None,
         tags = None,
+        image = None,  # @unused
+        org = None,  # @unused
+        tag = None,  # @unused
+        dockerfile = None,  # @unused
+        network = None,  # @unused
+        disable_cache = None,  # @unused
+        disable_content_trust = None,  # @unused
+        build_args = None,  # @unused
         **kwargs):
     """A LinuxKit package (a directory with build.yml and a Dockerfile), built with BuildKit.
 
@@ -318,25 +304,22 @@ def linuxkit_pkg(
       (`--registry`, `--release`, `--trust-server`, ...).
     - `:push`: an alias of `:<name>.push` when `name` is the directory's name.
 
-    build.yml is the source of truth: Gazelle copies image, org, arches, tag, network,
-    disable_cache, disable_content_trust, build_args, dockerfile and extra_srcs from it, and
-    a validation action fails with "run gazelle" when they disagree.
+    build.yml is the source of truth: the actions read image, org, tag, dockerfile,
+    network, the build args and every other field from it. Only what Bazel needs before
+    any action runs is an attribute: `arches` (one build action per arch) and `extra_srcs`
+    (the extra sources' files are action inputs). Gazelle writes both from build.yml,
+    and a validation action (`lkpkg check-attrs`) fails with the fix
+    (`bazel run //:gazelle`) when they disagree with it.
 
     Args:
       name: the target name; Gazelle uses the directory's name.
-      image: build.yml's `image`.
       build_yml: the spec file; its directory is the package directory.
       srcs: the package's files (default `glob(["**"])`), including build.yml and the
         Dockerfile. Their paths relative to the package directory are what is hashed.
-      dockerfile: build.yml's `dockerfile`, relative to the package directory.
-      org: build.yml's `org`.
-      arches: build.yml's `arches`.
-      tag: build.yml's `tag` template.
-      network: build.yml's `network`.
-      disable_cache: build.yml's `disable-cache`.
-      disable_content_trust: build.yml's `disable-content-trust`.
-      build_args: build.yml's `buildArgs`, as written ("K=V"), in order.
-      extra_srcs: label of the files of an extra source -> the build.yml entry "src:dst".
+      arches: build.yml's `arches`, in order (default: build.yml's default,
+        amd64, arm64 and riscv64).
+      extra_srcs: label of the files of an extra source -> the build.yml `extra-sources`
+        entry "src:dst".
       deps: the linuxkit_pkg targets this package builds FROM (via @lkt:pkg: build args);
         their per-arch layouts are fed to BuildKit as named contexts, no registry needed.
       depends_images: the images build.yml's depends.docker-images lists: `@<name>` of a
@@ -345,11 +328,24 @@ def linuxkit_pkg(
         (Gazelle keeps it); an image build.yml lists but this lacks fails the build.
       visibility: visibility of the targets.
       tags: tags of the targets.
+      image: deprecated and ignored: build.yml's `image` is used. `bazel run //:gazelle`
+        removes it, as it removes the other deprecated attributes below.
+      org: deprecated and ignored: build.yml's `org` is used.
+      tag: deprecated and ignored: build.yml's `tag` is used.
+      dockerfile: deprecated and ignored: build.yml's `dockerfile` is used.
+      network: deprecated and ignored: build.yml's `network` is used.
+      disable_cache: deprecated and ignored: build.yml's `disable-cache` is used.
+      disable_content_trust: deprecated and ignored: build.yml's `disable-content-trust`
+        is used.
+      build_args: deprecated and ignored: build.yml's `buildArgs` are used.
       **kwargs: common attributes (testonly, target_compatible_with, ...) for every target.
         `exec_properties` apply to every target's actions; the image actions (exec group
         `buildkit`) also get `{"linuxkit-buildkit": "1"}` unless `exec_properties` sets
         `buildkit.linuxkit-buildkit` itself.
     """
+
+    # image ... build_args (@unused) are accepted so that BUILD files written by older
+    # Gazelle versions still load; lkpkg reads those fields from build.yml.
     if srcs == None:
         srcs = native.glob(["**"])
 
@@ -363,15 +359,7 @@ def linuxkit_pkg(
         build_yml = build_yml,
         srcs = srcs,
         extra_srcs = extra_srcs,
-        image = image,
-        org = org,
         arches = arches,
-        tag_template = tag,
-        network = network,
-        disable_cache = disable_cache,
-        disable_content_trust = disable_content_trust,
-        build_args = build_args,
-        dockerfile = dockerfile,
         visibility = visibility,
         tags = tags,
         **kwargs

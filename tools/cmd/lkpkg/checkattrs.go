@@ -14,33 +14,26 @@ import (
 
 var checkAttrsCommand = command{
 	name:    "check-attrs",
-	summary: "check that a Bazel linuxkit_pkg's attributes agree with its build.yml",
+	summary: "check that a Bazel linuxkit_pkg's arches and extra_srcs agree with its build.yml",
 	usage: `--attrs ATTRS.json [--build-yml FILE] [--output STAMP] DIR
 
-build.yml is the source of truth; Gazelle copies some of its fields into the
-linuxkit_pkg rule. ATTRS.json holds those attributes as the rule has them
-(written by the rule): {"label", "image", "org", "arches", "tag", "network",
-"disable_cache", "disable_content_trust", "build_args", "dockerfile",
-"extra_srcs"}. Any difference is an error that says to run gazelle. With
---output the file is written on success (Bazel's validation output).
+build.yml is the source of truth and the actions read it. Bazel needs two of
+its fields before any action runs, so Gazelle writes them into the
+linuxkit_pkg rule: arches (one build action per arch) and extra-sources (as
+extra_srcs labels, the action inputs). ATTRS.json holds them as the rule has
+them (written by the rule): {"label", "arches", "extra_srcs"}. A difference
+is an error naming build.yml, the field and the fix (bazel run //:gazelle).
+With --output the file is written on success (Bazel's validation output).
 Only build.yml is read.`,
 }
 
 func init() { checkAttrsCommand.run = runCheckAttrs }
 
-// ruleAttrs are the attributes Gazelle copies from build.yml.
+// ruleAttrs are the rule attributes that duplicate build.yml fields.
 type ruleAttrs struct {
-	Label               string   `json:"label"`
-	Image               string   `json:"image"`
-	Org                 string   `json:"org"`
-	Arches              []string `json:"arches"`
-	Tag                 string   `json:"tag"`
-	Network             bool     `json:"network"`
-	DisableCache        bool     `json:"disable_cache"`
-	DisableContentTrust bool     `json:"disable_content_trust"`
-	BuildArgs           []string `json:"build_args"`
-	Dockerfile          string   `json:"dockerfile"`
-	ExtraSrcs           []string `json:"extra_srcs"`
+	Label     string   `json:"label"`
+	Arches    []string `json:"arches"`
+	ExtraSrcs []string `json:"extra_srcs"`
 }
 
 func runCheckAttrs(args []string, stdout, stderr io.Writer) error {
@@ -78,8 +71,8 @@ func runCheckAttrs(args []string, stdout, stderr io.Writer) error {
 		if label == "" {
 			label = "the linuxkit_pkg rule"
 		}
-		return fmt.Errorf("%s does not match %s:\n  %s\n%s: run gazelle (bazel run //:gazelle) to update the BUILD file from build.yml",
-			label, file, strings.Join(diffs, "\n  "), label)
+		return fmt.Errorf("%s: the BUILD file of %s disagrees:\n  %s\nfix: run `bazel run //:gazelle` to update the BUILD file from build.yml",
+			file, label, strings.Join(diffs, "\n  "))
 	}
 	if *output != "" {
 		return os.WriteFile(*output, []byte("ok "+file+"\n"), 0o644)
@@ -87,46 +80,28 @@ func runCheckAttrs(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// diffAttrs lists the attributes that differ from build.yml.
+// diffAttrs lists the duplicated fields whose rule attribute differs from
+// build.yml, each naming the build.yml field and the attribute.
 func diffAttrs(a ruleAttrs, s *spec.Spec) []string {
 	var d []string
-	str := func(name, got, want string) {
-		if got != want {
-			d = append(d, fmt.Sprintf("%s = %q, build.yml says %q", name, got, want))
-		}
-	}
-	list := func(name string, got, want []string) {
+	list := func(field, attr string, got, want []string) {
 		if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
-			g, _ := json.Marshal(got)
-			w, _ := json.Marshal(want)
-			d = append(d, fmt.Sprintf("%s = %s, build.yml says %s", name, g, w))
+			// append to a non-nil slice: an empty list prints as [], not null.
+			g, _ := json.Marshal(append([]string{}, got...))
+			w, _ := json.Marshal(append([]string{}, want...))
+			d = append(d, fmt.Sprintf("%s: build.yml has %s, the rule's %s = %s", field, w, attr, g))
 		}
 	}
-	boolean := func(name string, got, want bool) {
-		if got != want {
-			d = append(d, fmt.Sprintf("%s = %v, build.yml says %v", name, got, want))
-		}
-	}
-	str("image", a.Image, s.Image)
-	str("org", a.Org, s.Org)
-	list("arches", a.Arches, s.Arches)
-	str("tag", a.Tag, s.Tag)
-	boolean("network", a.Network, s.Network)
-	boolean("disable_cache", a.DisableCache, s.DisableCache)
-	boolean("disable_content_trust", a.DisableContentTrust, s.DisableContentTrust)
-	var args []string
-	for _, ba := range s.BuildArgs {
-		args = append(args, ba.String())
-	}
-	list("build_args", a.BuildArgs, args)
-	str("dockerfile", a.Dockerfile, s.Dockerfile)
+	// Order matters: it is the order of the per-arch outputs.
+	list("arches", "arches", a.Arches, s.Arches)
 	var extra []string
 	for _, es := range s.ExtraSources {
 		extra = append(extra, es.Src+":"+es.Dst)
 	}
+	// extra_srcs is a dict keyed by label: its order is not build.yml's.
 	got := slices.Clone(a.ExtraSrcs)
 	slices.Sort(got)
 	slices.Sort(extra)
-	list("extra_srcs", got, extra)
+	list("extra-sources", "extra_srcs", got, extra)
 	return d
 }
