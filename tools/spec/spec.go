@@ -587,9 +587,12 @@ func parseBuildArgs(p *problems, v *yaml.Node) []BuildArg {
 			continue
 		}
 		ipos := position{item.Line, item.Column}
-		a, probs := parseBuildArg(str)
+		a, probs, warns := parseBuildArg(str)
 		for _, pr := range probs {
 			p.addf(ipos, field, pr[1], "%s", pr[0])
+		}
+		for _, w := range warns {
+			p.warnf(ipos, field, w[1], "%s", w[0])
 		}
 		if len(probs) > 0 {
 			continue
