@@ -80,6 +80,9 @@ func (b *Builder) AddDepOutput(pkgDir, out string) error {
 // plan is not an error.
 func (b *Builder) Plan(dirs []string) (*Plan, error) {
 	opts := b.Options.PkgOptions
+	if err := opts.CheckBuildCommit(); err != nil {
+		return nil, err
+	}
 	pkgs := make([]*pkg.Package, 0, len(dirs))
 	for _, d := range dirs {
 		p, err := pkg.Load(d, opts)

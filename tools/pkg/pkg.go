@@ -348,3 +348,14 @@ func Canonical(ref string) string {
 	}
 	return "docker.io/" + ref
 }
+
+// CheckBuildCommit refuses to build or push with a HashCommit other than
+// HEAD, as linuxkit's Pkg.Build does (cleanForBuild, pkglib/pkglib.go):
+// the tag would name that commit's tree while the files built are the
+// checkout's. show-tag takes any commit.
+func (o Options) CheckBuildCommit() error {
+	if o.HashCommit == "" || o.HashCommit == "HEAD" {
+		return nil
+	}
+	return fmt.Errorf("--hash-commit %s: packages are built and pushed only from HEAD, whose files are the ones on disk (as linuxkit pkg build): check out %s and run without --hash-commit, or use --hash-commit with show-tag only", o.HashCommit, o.HashCommit)
+}

@@ -111,6 +111,9 @@ func runPush(args []string, stdout, stderr io.Writer) error {
 
 // pushPackage pushes one package's build output.
 func pushPackage(ctx context.Context, dir, input string, opts pkg.Options, pf *pushFlags, stdout, stderr io.Writer) error {
+	if err := opts.CheckBuildCommit(); err != nil {
+		return err
+	}
 	lo := opts
 	if opts.Hermetic && lo.Hash == "" {
 		// The tag comes from result.json: do not hash the sources.
