@@ -252,7 +252,7 @@ func (o Options) hash(dir string, s *spec.Spec, m *Manifest) (string, bool, erro
 	}
 	h := hash.Combine(tree, extra...)
 	if dirty && repo != nil {
-		suffix, err := dirtySuffix(srcs)
+		suffix, err := dirtySuffix(dir, srcs)
 		if err != nil {
 			return "", false, err
 		}
