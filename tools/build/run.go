@@ -30,9 +30,6 @@ type Builder struct {
 	// OutputDirName is what output directory errors call Options.OutputDir
 	// (e.g. "--output-dir"); default "output directory".
 	OutputDirName string
-	// Revision returns a package's source revision (Options.Revision);
-	// nil means none.
-	Revision func(*pkg.Package) string
 	// Log receives notes (packages skipped); nil means none.
 	Log io.Writer
 }
@@ -167,9 +164,6 @@ func (b *Builder) Run(ctx context.Context, c *client.Client, pl *Plan, done func
 		}
 		for ref, l := range b.Options.Contexts {
 			o.Contexts[ref] = l
-		}
-		if b.Revision != nil {
-			o.Revision = b.Revision(p)
 		}
 		res, err := Build(ctx, c, p, o)
 		if err != nil {

@@ -42,6 +42,9 @@ const (
 	DefaultDockerfile = "Dockerfile"
 	DefaultTag        = "{{.Hash}}"
 	DefaultBuildYML   = "build.yml"
+	// DefaultGitRepo is linuxkit's gitrepo when build.yml has none
+	// (NewPkgInfo): the SOURCE build arg and source label of a build.
+	DefaultGitRepo = "https://github.com/linuxkit/linuxkit"
 )
 
 // Spec is a validated build.yml.
@@ -61,7 +64,8 @@ type Spec struct {
 	// slash-separated and clean; default "Dockerfile".
 	Dockerfile string
 	// GitRepo is the source repository, recorded as the
-	// org.opencontainers.image.source label; empty if not set.
+	// org.opencontainers.image.source label; empty if not set (a build
+	// then uses DefaultGitRepo, as linuxkit).
 	GitRepo string
 
 	// Arches are GOARCH names to build for; default DefaultArches.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -199,12 +198,6 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		if b.Store, err = build.DefaultStoreDir(); err != nil && *outputDir == "" {
 			return err
 		}
-		b.Revision = func(p *pkg.Package) string {
-			if p.Dirty {
-				return ""
-			}
-			return gitRevision(p.Dir, opts.HashCommit)
-		}
 	}
 
 	plan, err := b.Plan(dirs)
@@ -270,17 +263,4 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	})
-}
-
-// gitRevision returns the commit the package was hashed at, or "" outside
-// a git checkout.
-func gitRevision(dir, commit string) string {
-	if commit == "" {
-		commit = "HEAD"
-	}
-	out, err := exec.Command("git", "-C", dir, "rev-parse", "--verify", "--quiet", commit+"^{commit}").Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
 }
