@@ -399,6 +399,11 @@ func (l *lkLang) imports(p *pkgInfo) []string {
 	env := map[string]string{}
 	for _, a := range p.spec.BuildArgs {
 		kind, ref := a.Ref()
+		if a.RefIsAbs() {
+			// linuxkit takes the path as is; no Bazel target can depend on it.
+			log.Printf("linuxkit: %s: buildArgs %s: %s is an absolute path, which a Bazel action cannot declare as an input: make it relative to %s", file, a.Name, ref, p.rel)
+			continue
+		}
 		switch kind {
 		case spec.RefNone:
 			env[a.Name] = a.Value
@@ -427,7 +432,7 @@ func (l *lkLang) imports(p *pkgInfo) []string {
 				}
 				imps = append(imps, "dir:"+d)
 				if q := l.pkgs[d]; q != nil && q.spec != nil {
-					env[a.PkgsName(q.spec.Image)] = lktPkg + d
+					env[a.PkgsName(q.spec.Org, q.spec.Image)] = lktPkg + d
 				}
 			}
 		}

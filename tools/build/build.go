@@ -16,9 +16,11 @@
 // buildArgs (with @lkt:pkg: references resolved to package references) and
 // the caller's build args are passed with linuxkit's preset ones; the image
 // carries the org.opencontainers.image.source and org.mobyproject.config
-// labels. A FROM naming another package's image can be fed from that
-// package's local build output (Options.Contexts) as a BuildKit named
-// context, so no registry is needed.
+// labels. Nothing comes from the checkout's HEAD (no REVISION, no revision
+// label): the same package gives the same image from the CLI and Bazel.
+// A FROM naming another package's image can be fed from that package's
+// local build output (Options.Contexts) as a BuildKit named context, so no
+// registry is needed.
 //
 // Reproducibility: SOURCE_DATE_EPOCH (Options.SourceDateEpoch, default 0:
 // from the package, never the clock) sets the image's created time and
@@ -85,9 +87,6 @@ type Options struct {
 	PkgOptions pkg.Options
 	// SourceDateEpoch is the build's timestamp, in seconds (default 0).
 	SourceDateEpoch int64
-	// Revision is the source revision (git commit), passed as REVISION and
-	// recorded as org.opencontainers.image.revision; empty if unknown.
-	Revision string
 	// Labels are extra image labels.
 	Labels map[string]string
 	// Progress receives BuildKit's progress output; nil means none.

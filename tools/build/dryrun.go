@@ -32,9 +32,6 @@ func (b *Builder) DryRun(w io.Writer, pl *Plan) error {
 		if o.Contexts, err = b.contexts(p, built); err != nil {
 			return err
 		}
-		if b.Revision != nil {
-			o.Revision = b.Revision(p)
-		}
 		if err := describe(w, p, o, pl.arches[p]); err != nil {
 			return err
 		}

@@ -31,9 +31,6 @@ type Builder struct {
 	// OutputDirName is what output directory errors call Options.OutputDir
 	// (e.g. "--output-dir"); default "output directory".
 	OutputDirName string
-	// Revision returns a package's source revision (Options.Revision);
-	// nil means none.
-	Revision func(*pkg.Package) string
 	// Log receives notes (packages skipped); nil means none.
 	Log io.Writer
 	// Reuse does not rebuild a package whose output in the store already
@@ -104,6 +101,9 @@ func (b *Builder) AddDepOutput(pkgDir, out string) error {
 // plan is not an error.
 func (b *Builder) Plan(dirs []string) (*Plan, error) {
 	opts := b.Options.PkgOptions
+	if err := opts.CheckBuildCommit(); err != nil {
+		return nil, err
+	}
 	pkgs := make([]*pkg.Package, 0, len(dirs))
 	archesOf := map[*pkg.Package][]string{}
 	for _, d := range dirs {
@@ -227,9 +227,6 @@ func (b *Builder) Run(ctx context.Context, c *client.Client, pl *Plan, done func
 		var err error
 		if o.Contexts, err = b.contexts(p, built); err != nil {
 			return err
-		}
-		if b.Revision != nil {
-			o.Revision = b.Revision(p)
 		}
 		res := pl.reused[p]
 		if res != nil {

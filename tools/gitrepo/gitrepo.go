@@ -135,57 +135,51 @@ func (r *Repo) IsDirty(path, commit string) (bool, error) {
 	return strings.TrimSpace(out) != "", nil
 }
 
-// ContentHash returns the hex sha256 of the contents of the tracked, then
-// untracked not ignored, regular files of each path in turn, in ls-files
-// order (see WriteContents). linuxkit appends its first 7 digits to a dirty
-// package's hash so that two different dirty states get two different tags.
-//
-// For one path this is linuxkit's git.contentHash (pkglib/git.go), which
-// its NewFromConfig (pkglib/pkglib.go) calls with the hash path only.
-// linuxkit neither checks nor hashes extra sources there, so an edit in one
-// left the tag unchanged; package pkg hashes the hash path followed by the
-// extra sources in build.yml order, one stream: with no extra sources the
-// suffix is linuxkit's, byte for byte.
-func (r *Repo) ContentHash(paths ...string) (string, error) {
+// ContentHash returns the hex sha256 of the contents of the files each dir
+// lists (see WriteContents), dirs in turn. linuxkit appends its first 7
+// digits to a dirty package's hash so that two different dirty states get
+// two different tags; for the package directory alone this is its
+// git.contentHash (pkglib/git.go).
+func (r *Repo) ContentHash(dirs ...string) (string, error) {
 	h := sha256.New()
-	for _, path := range paths {
-		if err := r.WriteContents(h, path); err != nil {
+	for _, dir := range dirs {
+		if err := r.WriteContents(h, dir); err != nil {
 			return "", err
 		}
 	}
 	return fmt.Sprintf("%x", h.Sum(nil)), nil
 }
 
-// WriteContents writes to w the contents of path's tracked, then untracked
-// not ignored, regular files in ls-files order, skipping deleted files and
-// symlinks as linuxkit does: the input of the dirty suffix.
-func (r *Repo) WriteContents(w io.Writer, path string) error {
-	rel, err := r.rel(path)
+// WriteContents writes to w the contents of the files that `git ls-files`
+// and then `git ls-files --exclude-standard --others`, run in dir, print,
+// read as linuxkit's git.contentHash reads them: one name per line,
+// relative to dir, as git prints it. git quotes a name holding a byte
+// above 0x7f (unless core.quotePath is false), '"', '\' or a control
+// character; no file has the quoted name, so linuxkit leaves it out, and
+// so does this. Deleted files, directories (submodules) and symlinks are
+// left out too.
+func (r *Repo) WriteContents(w io.Writer, dir string) error {
+	if _, err := r.rel(dir); err != nil {
+		return err
+	}
+	tracked, err := run(dir, "ls-files")
 	if err != nil {
 		return err
 	}
-	spec := pathspec(rel)
-	tracked, err := run(r.Top, "ls-files", "-z", "--", spec)
+	untracked, err := run(dir, "ls-files", "--exclude-standard", "--others")
 	if err != nil {
 		return err
 	}
-	untracked, err := run(r.Top, "ls-files", "-z", "--exclude-standard", "--others", "--", spec)
-	if err != nil {
-		return err
-	}
-	for _, name := range strings.Split(tracked+untracked, "\x00") {
-		if name == "" {
-			continue
-		}
-		file := filepath.Join(r.Top, filepath.FromSlash(name))
+	all := strings.TrimSpace(tracked + "\n" + untracked)
+	for _, name := range strings.Split(all, "\n") {
+		file := filepath.Join(dir, name)
 		info, err := os.Lstat(file)
 		if err != nil || !info.Mode().IsRegular() {
-			// Deleted files and symlinks do not count, as in linuxkit.
 			continue
 		}
 		f, err := os.Open(file)
 		if err != nil {
-			return err
+			continue // linuxkit skips what it cannot open
 		}
 		_, err = io.Copy(w, f)
 		f.Close()

@@ -16,61 +16,108 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
-// RefOptions are the options dependencies are loaded with: the caller's,
-// except the overrides that name one package (hash, tag, spec file).
+// RefOptions are the options the packages that build args refer to are
+// loaded with: linuxkit's defaults, as its TransformBuildArgValue
+// (pkglib/buildarg.go) loads them with only BuildYML and HashCommit HEAD.
+// The caller's --org, --dev, --hash, --tag, --hash-commit, --hash-path,
+// --force-dirty and --build-yml name the packages being built, not their
+// dependencies. What is not about one package stays: Hermetic (a Bazel
+// action never asks git), Refs (dependencies known by reference) and
+// DefaultOrg ($LINUXKIT_PKG_ORG, lkpkg's replacement of the default org).
 func RefOptions(o pkg.Options) pkg.Options {
-	o.Hash, o.Tag, o.BuildYML, o.HashPath, o.SrcsManifest = "", "", "", "", ""
-	return o
+	return pkg.Options{Hermetic: o.Hermetic, Refs: o.Refs, DefaultOrg: o.DefaultOrg}
+}
+
+// hermetic reports whether o is a Bazel action's: its dependencies must be
+// declared (o.Refs), since their sources are not its inputs.
+func hermetic(o pkg.Options) bool { return o.SrcsManifest != "" }
+
+// refDirs returns the package directories a build arg refers to: one for
+// @lkt:pkg:, every match with a build.yml for @lkt:pkgs: (in a Bazel action
+// also the declared dependencies the glob matches, whose sources are not
+// in its sandbox), none for a plain value. A path is relative to the
+// package, unless absolute, as in linuxkit; a Bazel action refuses an
+// absolute one, which no action can declare as an input.
+func refDirs(p *pkg.Package, a spec.BuildArg, o pkg.Options) ([]string, error) {
+	kind, rel := a.Ref()
+	if kind == spec.RefNone {
+		return nil, nil
+	}
+	ref := filepath.FromSlash(rel)
+	if a.RefIsAbs() {
+		if hermetic(o) {
+			return nil, fmt.Errorf("%s: buildArgs %s: %s is an absolute path, which a Bazel action cannot declare as an input: make it relative to %s", p.Spec.File, a.Name, rel, p.Dir)
+		}
+	} else {
+		ref = filepath.Join(p.Dir, ref)
+	}
+	if kind == spec.RefPkg {
+		return []string{filepath.Clean(ref)}, nil
+	}
+	dirs, err := PkgsGlob(p.Dir, ref)
+	if err != nil {
+		return nil, fmt.Errorf("%s: buildArgs %s: %w", p.Spec.File, a.Name, err)
+	}
+	if hermetic(o) {
+		for d := range o.Refs {
+			if ok, _ := filepath.Match(ref, d); ok && d != p.Dir && !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+		}
+		slices.Sort(dirs)
+	}
+	return dirs, nil
 }
 
 // ResolveBuildArg resolves one build.yml build arg: @lkt:pkg:<path> becomes
 // the referenced package's org/image:tag; @lkt:pkgs:<glob> becomes one arg
 // per matching package directory, the '%' in the name replaced by that
-// package's image name (upper-cased, '-' and '/' as '_').
+// package's org/image (spec.BuildArg.PkgsName).
 func ResolveBuildArg(p *pkg.Package, a spec.BuildArg, o pkg.Options) ([]spec.BuildArg, error) {
-	kind, rel := a.Ref()
-	switch kind {
-	case spec.RefPkg:
-		dep, err := loadDep(filepath.Join(p.Dir, filepath.FromSlash(rel)), o)
-		if err != nil {
-			return nil, fmt.Errorf("%s: buildArgs %s: %w", p.Spec.File, a.Name, err)
-		}
-		return []spec.BuildArg{{Name: a.Name, Value: dep.Ref()}}, nil
-	case spec.RefPkgs:
-		dirs, err := PkgsGlob(p.Dir, rel)
-		if err != nil {
-			return nil, fmt.Errorf("%s: buildArgs %s: %w", p.Spec.File, a.Name, err)
-		}
-		var out []spec.BuildArg
-		for _, d := range dirs {
-			dep, err := pkg.Load(d, RefOptions(o))
-			if err != nil {
-				return nil, fmt.Errorf("%s: buildArgs %s: %w", p.Spec.File, a.Name, err)
-			}
-			out = append(out, spec.BuildArg{Name: a.PkgsName(dep.Spec.Image), Value: dep.Ref()})
-		}
-		return out, nil
+	kind, _ := a.Ref()
+	if kind == spec.RefNone {
+		return []spec.BuildArg{a}, nil
 	}
-	return []spec.BuildArg{a}, nil
+	dirs, err := refDirs(p, a, o)
+	if err != nil {
+		return nil, err
+	}
+	var out []spec.BuildArg
+	for _, d := range dirs {
+		dep, err := loadDep(d, o)
+		if err != nil {
+			return nil, fmt.Errorf("%s: buildArgs %s: %w", p.Spec.File, a.Name, err)
+		}
+		name := a.Name
+		if kind == spec.RefPkgs {
+			name = a.PkgsName(dep.Spec.Org, dep.Spec.Image)
+		}
+		out = append(out, spec.BuildArg{Name: name, Value: dep.Ref()})
+	}
+	return out, nil
 }
 
 // loadDep loads the package in dir that a build arg refers to, or returns
-// its stand-in when o.Refs knows it. In hermetic mode an unknown package is
-// an error: its sources are not the action's inputs.
+// its stand-in when o.Refs knows it. In a Bazel action an unknown package
+// is an error: its sources are not the action's inputs.
 func loadDep(dir string, o pkg.Options) (*pkg.Package, error) {
 	if ref, ok := o.Refs[filepath.Clean(dir)]; ok {
 		return pkg.FromRef(dir, ref)
 	}
-	if o.SrcsManifest != "" {
+	if hermetic(o) {
 		return nil, fmt.Errorf("%s is not a declared dependency (in Bazel: add its linuxkit_pkg to deps; run gazelle)", dir)
 	}
 	return pkg.Load(dir, RefOptions(o))
 }
 
 // PkgsGlob returns the package directories (those with a build.yml)
-// matching glob, relative to dir, sorted.
+// matching glob, relative to dir unless absolute, sorted; dir itself is
+// left out, as linuxkit leaves out the package's own directory.
 func PkgsGlob(dir, glob string) ([]string, error) {
-	m, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(glob)))
+	if !filepath.IsAbs(glob) {
+		glob = filepath.Join(dir, filepath.FromSlash(glob))
+	}
+	m, err := filepath.Glob(glob)
 	if err != nil {
 		return nil, err
 	}
@@ -92,17 +139,9 @@ func PkgsGlob(dir, glob string) ([]string, error) {
 func Deps(p *pkg.Package, o pkg.Options) ([]*pkg.Package, error) {
 	var deps []*pkg.Package
 	for _, a := range p.Spec.BuildArgs {
-		kind, rel := a.Ref()
-		var dirs []string
-		switch kind {
-		case spec.RefPkg:
-			dirs = []string{filepath.Join(p.Dir, filepath.FromSlash(rel))}
-		case spec.RefPkgs:
-			m, err := PkgsGlob(p.Dir, rel)
-			if err != nil {
-				return nil, err
-			}
-			dirs = m
+		dirs, err := refDirs(p, a, o)
+		if err != nil {
+			return nil, err
 		}
 		for _, d := range dirs {
 			dep, err := loadDep(d, o)

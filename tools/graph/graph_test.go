@@ -86,7 +86,7 @@ func TestOrderPutsDepsFirst(t *testing.T) {
 			resolved = append(resolved, b.Name+"="+name)
 		}
 	}
-	if s := strings.Join(resolved, " "); s != "BASE=ex/base TOOL_ONE=ex/one TOOL_TWO=ex/two" {
+	if s := strings.Join(resolved, " "); s != "BASE=ex/base TOOL_EX_ONE=ex/one TOOL_EX_TWO=ex/two" {
 		t.Errorf("resolved build args: %s", s)
 	}
 }

@@ -63,11 +63,17 @@ func anyDirty(srcs []gitSource, commit string) (bool, error) {
 }
 
 // dirtySuffix is -dirty- and the first 7 hex digits of the content hash
-// over every source in order (see gitrepo.Repo.ContentHash): linuxkit's
-// suffix when there are no extra sources.
-func dirtySuffix(srcs []gitSource) (string, error) {
+// (gitrepo.Repo.ContentHash) over the package directory dir, then each
+// extra source. linuxkit's NewFromConfig hashes the package directory
+// only, even with --hash-path (its git.contentHash runs in the package
+// directory): without extra sources the suffix is linuxkit's. They are
+// lkpkg's addition, so that an edit in one gives a new tag.
+func dirtySuffix(dir string, srcs []gitSource) (string, error) {
 	h := sha256.New()
-	for _, g := range srcs {
+	if err := srcs[0].repo.WriteContents(h, dir); err != nil {
+		return "", err
+	}
+	for _, g := range srcs[1:] {
 		if err := g.repo.WriteContents(h, g.path); err != nil {
 			return "", g.wrap(err)
 		}

@@ -252,7 +252,7 @@ func (o Options) hash(dir string, s *spec.Spec, m *Manifest) (string, bool, erro
 	}
 	h := hash.Combine(tree, extra...)
 	if dirty && repo != nil {
-		suffix, err := dirtySuffix(srcs)
+		suffix, err := dirtySuffix(dir, srcs)
 		if err != nil {
 			return "", false, err
 		}
@@ -347,4 +347,15 @@ func Canonical(ref string) string {
 		ref = "library/" + ref
 	}
 	return "docker.io/" + ref
+}
+
+// CheckBuildCommit refuses to build or push with a HashCommit other than
+// HEAD, as linuxkit's Pkg.Build does (cleanForBuild, pkglib/pkglib.go):
+// the tag would name that commit's tree while the files built are the
+// checkout's. show-tag takes any commit.
+func (o Options) CheckBuildCommit() error {
+	if o.HashCommit == "" || o.HashCommit == "HEAD" {
+		return nil
+	}
+	return fmt.Errorf("--hash-commit %s: packages are built and pushed only from HEAD, whose files are the ones on disk (as linuxkit pkg build): check out %s and run without --hash-commit, or use --hash-commit with show-tag only", o.HashCommit, o.HashCommit)
 }

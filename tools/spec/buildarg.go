@@ -62,12 +62,19 @@ func (a BuildArg) Ref() (kind RefKind, path string) {
 }
 
 // PkgsName returns the build arg name an @lkt:pkgs: reference gives the
-// package whose image is image: the '%' in the name replaced by the image
-// name in upper case, with '-', '/' and '.' turned into '_' (BASE_% and
-// image "foo-bar" give BASE_FOO_BAR).
-func (a BuildArg) PkgsName(image string) string {
-	stem := strings.ToUpper(strings.NewReplacer("-", "_", "/", "_", ".", "_").Replace(image))
-	return strings.ReplaceAll(a.Name, "%", stem)
+// package org/image: the '%' in the name replaced by "org/image" in upper
+// case with '/' and '-' turned into '_', as linuxkit names it (BASE_% and
+// org ex, image foo-bar give BASE_EX_FOO_BAR).
+func (a BuildArg) PkgsName(org, image string) string {
+	stem := strings.ToUpper(strings.NewReplacer("-", "_", "/", "_").Replace(org + "/" + image))
+	return strings.ReplaceAll(a.Name, pkgsStem, stem)
+}
+
+// RefIsAbs reports whether an @lkt:pkg: or @lkt:pkgs: path is absolute:
+// linuxkit takes such a path as is, relative ones from the package.
+func (a BuildArg) RefIsAbs() bool {
+	kind, ref := a.Ref()
+	return kind != RefNone && path.IsAbs(ref)
 }
 
 // String returns the NAME=VALUE form given to docker build --build-arg.
@@ -77,18 +84,17 @@ func (a BuildArg) String() string { return a.Name + "=" + a.Value }
 // form additionally needs the '%' stem, checked separately.
 var argNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// parseBuildArg splits and checks one buildArgs entry. It returns problems as
-// (problem, fix) pairs so the caller can attach the position.
-func parseBuildArg(s string) (BuildArg, [][2]string) {
-	var probs [][2]string
+// parseBuildArg splits and checks one buildArgs entry. It returns problems
+// and warnings as (problem, fix) pairs so the caller can attach the position.
+func parseBuildArg(s string) (a BuildArg, probs, warns [][2]string) {
 	bad := func(p, f string) { probs = append(probs, [2]string{p, f}) }
 
 	name, value, ok := strings.Cut(s, "=")
 	if !ok {
 		bad(fmt.Sprintf("%q is not in NAME=VALUE form", s), fmt.Sprintf("write it as %s=<value> (an empty value is %s=)", firstWord(s), firstWord(s)))
-		return BuildArg{}, probs
+		return BuildArg{}, probs, nil
 	}
-	a := BuildArg{Name: name, Value: value}
+	a = BuildArg{Name: name, Value: value}
 	kind, ref := a.Ref()
 	if kind == RefNone && strings.HasPrefix(value, lktPrefix) {
 		bad(fmt.Sprintf("%q is not a known linuxkit reference", value), "use @lkt:pkg:<path> for one package or @lkt:pkgs:<glob> for several")
@@ -118,9 +124,12 @@ func parseBuildArg(s string) (BuildArg, [][2]string) {
 		switch {
 		case ref == "":
 			bad(fmt.Sprintf("%q has an empty package path", value), "give a path relative to this package, e.g. @lkt:pkg:../base")
-		case path.IsAbs(ref) || strings.HasPrefix(ref, `\`) || (len(ref) > 1 && ref[1] == ':'):
-			// linuxkit accepts absolute paths, but they make a build depend
-			// on the machine it runs on, and cannot be mapped to Bazel labels.
+		case path.IsAbs(ref):
+			// linuxkit takes it as is (TransformBuildArgValue), and so does
+			// the CLI; but it ties the build to one machine, and a Bazel
+			// action cannot declare it as an input.
+			warns = append(warns, [2]string{fmt.Sprintf("%q is an absolute path: the build depends on this machine, and Bazel refuses it", ref), "make it relative to this package's directory"})
+		case strings.HasPrefix(ref, `\`) || (len(ref) > 1 && ref[1] == ':'):
 			bad(fmt.Sprintf("%q is an absolute path", ref), "make it relative to this package's directory")
 		case strings.ContainsAny(ref, "\x00\n\r"):
 			bad(fmt.Sprintf("%q contains a control character", ref), "remove it")
@@ -131,7 +140,7 @@ func parseBuildArg(s string) (BuildArg, [][2]string) {
 			}
 		}
 	}
-	return a, probs
+	return a, probs, warns
 }
 
 // firstWord returns s up to the first space, for use in hints.

@@ -85,6 +85,10 @@ func TestLinuxkitAccepts(t *testing.T) {
 		{"disable-cache Off", "image: foo\ndisable-cache: Off\n", "disable-cache", "YAML 1.1"},
 		{"arches duplicate", "image: foo\narches: [arm64, amd64, arm64]\n", "arches[2]", "listed twice"},
 		{"two documents", "image: foo\n---\nimage: bar\n", "", "more than one YAML document"},
+		// TransformBuildArgValue (pkglib/buildarg.go) takes a path starting
+		// with '/' as is; linuxkit's own tests write such paths.
+		{"buildArgs pkg absolute", "image: foo\nbuildArgs: ['A=@lkt:pkg:/abs/pkg']\n", "buildArgs[0]", "absolute path"},
+		{"buildArgs pkgs absolute", "image: foo\nbuildArgs: ['A_%=@lkt:pkgs:/abs/*']\n", "buildArgs[0]", "absolute path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,6 +42,9 @@ const (
 	DefaultDockerfile = "Dockerfile"
 	DefaultTag        = "{{.Hash}}"
 	DefaultBuildYML   = "build.yml"
+	// DefaultGitRepo is linuxkit's gitrepo when build.yml has none
+	// (NewPkgInfo): the SOURCE build arg and source label of a build.
+	DefaultGitRepo = "https://github.com/linuxkit/linuxkit"
 )
 
 // Spec is a validated build.yml.
@@ -61,7 +64,8 @@ type Spec struct {
 	// slash-separated and clean; default "Dockerfile".
 	Dockerfile string
 	// GitRepo is the source repository, recorded as the
-	// org.opencontainers.image.source label; empty if not set.
+	// org.opencontainers.image.source label; empty if not set (a build
+	// then uses DefaultGitRepo, as linuxkit).
 	GitRepo string
 
 	// Arches are GOARCH names to build for; default DefaultArches.
@@ -587,9 +591,12 @@ func parseBuildArgs(p *problems, v *yaml.Node) []BuildArg {
 			continue
 		}
 		ipos := position{item.Line, item.Column}
-		a, probs := parseBuildArg(str)
+		a, probs, warns := parseBuildArg(str)
 		for _, pr := range probs {
 			p.addf(ipos, field, pr[1], "%s", pr[0])
+		}
+		for _, w := range warns {
+			p.warnf(ipos, field, w[1], "%s", w[0])
 		}
 		if len(probs) > 0 {
 			continue

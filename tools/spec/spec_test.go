@@ -215,7 +215,6 @@ func TestParseErrors(t *testing.T) {
 		{"buildArgs percent without pkgs", "image: foo\nbuildArgs: ['A%=x']\n", []wantErr{{2, 13, "buildArgs[0]", "not a valid build arg name", "only allowed with @lkt:pkgs:"}}},
 		{"buildArgs unknown lkt", "image: foo\nbuildArgs: ['A=@lkt:image:x']\n", []wantErr{{2, 13, "buildArgs[0]", "not a known linuxkit reference", "@lkt:pkg:<path>"}}},
 		{"buildArgs pkg empty", "image: foo\nbuildArgs: ['A=@lkt:pkg:']\n", []wantErr{{2, 13, "buildArgs[0]", "empty package path", "@lkt:pkg:../base"}}},
-		{"buildArgs pkg absolute", "image: foo\nbuildArgs: ['A=@lkt:pkg:/abs/pkg']\n", []wantErr{{2, 13, "buildArgs[0]", "absolute path", "relative to this package"}}},
 		{"buildArgs pkgs no stem", "image: foo\nbuildArgs: ['A=@lkt:pkgs:../*']\n", []wantErr{{2, 13, "buildArgs[0]", `has no "%"`, "A_%"}}},
 		{"buildArgs pkgs bad glob", "image: foo\nbuildArgs: ['A_%=@lkt:pkgs:../[a']\n", []wantErr{{2, 13, "buildArgs[0]", "not a valid glob", "brackets"}}},
 		{"buildArgs duplicate", "image: foo\nbuildArgs:\n  - A=1\n  - A=2\n", []wantErr{{4, 5, "buildArgs[1]", "set twice (first on line 3)", "remove one"}}},
@@ -665,11 +664,19 @@ func TestLoadFile(t *testing.T) {
 	checkErrors(t, err, filepath.Join(unreadable, "build.yml"), []wantErr{{0, 0, "", "is a directory, not a regular file", "replace it with a file"}})
 }
 
+// The names follow linuxkit's TransformBuildArgValue (pkglib/buildarg.go):
+// the package's org and image joined by '/', with '/' and '-' turned into
+// '_' and upper-cased; nothing else is rewritten, so a Dockerfile written
+// for linuxkit declares the same ARG.
 func TestPkgsName(t *testing.T) {
 	a := BuildArg{Name: "BASE_%", Value: "@lkt:pkgs:../*"}
-	for image, want := range map[string]string{"foo": "BASE_FOO", "foo-bar": "BASE_FOO_BAR", "a.b/c": "BASE_A_B_C"} {
-		if got := a.PkgsName(image); got != want {
-			t.Errorf("PkgsName(%q) = %q, want %q", image, got, want)
+	for _, tc := range []struct{ org, image, want string }{
+		{"linuxkit", "foo", "BASE_LINUXKIT_FOO"},
+		{"ex", "foo-bar", "BASE_EX_FOO_BAR"},
+		{"my-org/team", "a.b", "BASE_MY_ORG_TEAM_A.B"},
+	} {
+		if got := a.PkgsName(tc.org, tc.image); got != tc.want {
+			t.Errorf("PkgsName(%q, %q) = %q, want %q", tc.org, tc.image, got, tc.want)
 		}
 	}
 }

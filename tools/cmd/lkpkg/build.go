@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -260,12 +259,6 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 			return err
 		}
 		storeContexts(&b, fileDeps)
-		b.Revision = func(p *pkg.Package) string {
-			if p.Dirty {
-				return ""
-			}
-			return gitRevision(p.Dir, opts.HashCommit)
-		}
 	}
 
 	plan, err := b.Plan(dirs)
@@ -363,17 +356,4 @@ func dependsSource(hermetic bool, pairs, insecure []string) (depends.Source, err
 		m[ref] = dir
 	}
 	return depends.DirLayouts(m)
-}
-
-// gitRevision returns the commit the package was hashed at, or "" outside
-// a git checkout.
-func gitRevision(dir, commit string) string {
-	if commit == "" {
-		commit = "HEAD"
-	}
-	out, err := exec.Command("git", "-C", dir, "rev-parse", "--verify", "--quiet", commit+"^{commit}").Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
 }

@@ -116,6 +116,9 @@ func pushBuilt(dirs []string, lk *lkBuildFlags, opts pkg.Options, pf *pushFlags,
 
 // pushPackage pushes one package's build output.
 func pushPackage(ctx context.Context, dir string, lk *lkBuildFlags, cache string, opts pkg.Options, pf *pushFlags, stdout, stderr io.Writer) error {
+	if err := opts.CheckBuildCommit(); err != nil {
+		return err
+	}
 	lo := opts
 	if opts.Hermetic && lo.Hash == "" {
 		// The tag comes from result.json: do not hash the sources.
