@@ -200,7 +200,7 @@ func (l *lkLang) pkgRule(args language.GenerateArgs, lc *lkConfig, p *pkgInfo) (
 		r.SetAttr("org", s.Org)
 	}
 	if !slices.Equal(s.Arches, spec.DefaultArches) {
-		r.SetAttr("arches", rule.UnsortedStrings(s.Arches))
+		r.SetAttr("arches", archesValue(s.Arches))
 	}
 	if lc.arches != nil && !p.hasArches && !slices.Equal(lc.arches, s.Arches) {
 		log.Printf("linuxkit: %s: no arches, so built for %s, not for this tree's %s (# gazelle:%s); write the arches in build.yml",
