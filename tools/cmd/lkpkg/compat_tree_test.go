@@ -142,6 +142,9 @@ func newCompatTree(t *testing.T, before func(root string)) *compatTree {
 	lockCompatAbs(t)
 	root := t.TempDir()
 	copyCompatTree(t, compatTreeDir, root)
+	// repos/ holds repositories of their own, not part of this one. (Not
+	// a .gitignore of the tree's: Gazelle's golden case would see it.)
+	writeTree(t, root, map[string]string{".gitignore": "/repos/\n"})
 	gittest.Git(t, root, "init", "-q")
 	for _, near := range []string{"build/056_build_args/005_build_arg_special_yaml/near", "build/056_build_args/006_build_arg_special_cli/near", "repos/other"} {
 		commitRepo(t, filepath.Join(root, near))
