@@ -107,7 +107,12 @@ func TestCompatTreeHashCommit(t *testing.T) {
 	for _, cmd := range []string{"build", "push"} {
 		t.Run(cmd, func(t *testing.T) {
 			pending(t, cmd+" --hash-commit")
-			code, stdout, stderr := lkpkg(t, cmd, "--hash-commit", "HEAD~1", "--builder-addr", "unix:///nonexistent/buildkitd.sock", "--registry", "127.0.0.1:1", p.dir)
+			// Nothing to reach: the refusal must come first.
+			args := []string{cmd, "--hash-commit", "HEAD~1", "--registry", "127.0.0.1:1", p.dir}
+			if cmd == "build" {
+				args = append(args, "--builder-addr", "unix:///nonexistent/buildkitd.sock")
+			}
+			code, stdout, stderr := lkpkg(t, args...)
 			if code != 1 || !strings.Contains(stderr, "--hash-commit") || !strings.Contains(stderr, "HEAD") {
 				t.Errorf("%s --hash-commit HEAD~1: exit %d, want 1 and a refusal naming --hash-commit and HEAD:\n%s%s", cmd, code, stdout, stderr)
 			}
