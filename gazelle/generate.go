@@ -206,7 +206,7 @@ func (l *lkLang) pkgRule(args language.GenerateArgs, lc *lkConfig, p *pkgInfo) (
 	// Only what analysis needs is copied from build.yml (the rule checks it
 	// against build.yml); the actions read the rest from build.yml.
 	if !slices.Equal(s.Arches, spec.DefaultArches) {
-		r.SetAttr("arches", rule.UnsortedStrings(s.Arches))
+		r.SetAttr("arches", archesValue(s.Arches))
 	}
 	if lc.arches != nil && !p.hasArches && !slices.Equal(lc.arches, s.Arches) {
 		log.Printf("linuxkit: %s: no arches, so built for %s, not for this tree's %s (# gazelle:%s); write the arches in build.yml",

@@ -1,6 +1,9 @@
 package gazelle
 
-import "github.com/bazelbuild/bazel-gazelle/rule"
+import (
+	"github.com/bazelbuild/bazel-gazelle/rule"
+	bzl "github.com/bazelbuild/buildtools/build"
+)
 
 const (
 	pkgKind = "linuxkit_pkg"
@@ -76,3 +79,20 @@ func (*lkLang) ApparentLoads(moduleToApparentName func(string) string) []rule.Lo
 	}
 	return []rule.LoadInfo{{Name: "@" + repo + defsBzl, Symbols: []string{pkgKind}}}
 }
+
+// archesValue is the arches attribute for build.yml's arches. An empty
+// list (arches: [] or no value: the package has no arches) is noArches:
+// rule.UnsortedStrings merges [] with an existing [] into a nil list, which
+// Gazelle then writes as a nil expression and crashes on.
+func archesValue(arches []string) any {
+	if len(arches) == 0 {
+		return noArches{}
+	}
+	return rule.UnsortedStrings(arches)
+}
+
+// noArches is arches = [], replacing whatever the BUILD file had.
+type noArches struct{}
+
+func (noArches) BzlExpr() bzl.Expr       { return &bzl.ListExpr{} }
+func (noArches) Merge(bzl.Expr) bzl.Expr { return &bzl.ListExpr{} }
