@@ -42,8 +42,8 @@ func (b *compatBuilder) build(t *testing.T, args ...string) (int, string, string
 	return lkpkg(t, all...)
 }
 
-// storeDir is where lkpkg build (no --output-dir) puts ref's output.
-func storeDir(t *testing.T, ref string) string {
+// refStoreDir is where lkpkg build (no --output-dir) puts ref's output.
+func refStoreDir(t *testing.T, ref string) string {
 	t.Helper()
 	repo, tag, _ := strings.Cut(ref, ":")
 	return filepath.Join(os.Getenv("XDG_CACHE_HOME"), "rules_linuxkit", "images", filepath.FromSlash(repo), tag)
@@ -119,7 +119,7 @@ func TestCompatTreeBuild(t *testing.T) {
 
 func checkCompatBuild(t *testing.T, p *compatPkg, r *compatRun) {
 	t.Helper()
-	out := storeDir(t, p.exp.Ref)
+	out := refStoreDir(t, p.exp.Ref)
 	switch p.exp.Build {
 	case "ok":
 		if r.code != 0 {
@@ -165,7 +165,7 @@ func checkCompatBuild(t *testing.T, p *compatPkg, r *compatRun) {
 		t.Fatalf("expect.yaml of %s: build: %q, want ok, skipped or error", p.rel, p.exp.Build)
 	}
 	for _, ref := range p.exp.NotBuilt {
-		if _, err := os.Stat(storeDir(t, ref)); err == nil {
+		if _, err := os.Stat(refStoreDir(t, ref)); err == nil {
 			t.Errorf("%s was built; only %s should be", ref, p.exp.Ref)
 		}
 	}

@@ -19,7 +19,7 @@ func TestCompatTreeFlags(t *testing.T) {
 	if code, stdout, stderr := b.build(t, args.dir); code != 0 {
 		t.Fatalf("build: exit %d\n%s%s", code, stdout, stderr)
 	}
-	result := filepath.Join(storeDir(t, args.exp.Ref), "result.json")
+	result := filepath.Join(refStoreDir(t, args.exp.Ref), "result.json")
 
 	t.Run("force", func(t *testing.T) {
 		pending(t, "flag --force")
@@ -49,7 +49,7 @@ func TestCompatTreeFlags(t *testing.T) {
 		if code != 0 || !strings.Contains(strings.ToLower(stdout+stderr), "skip") {
 			t.Errorf("--skip-platforms linux/amd64: exit %d, want 0 and a skip:\n%s%s", code, stdout, stderr)
 		}
-		if _, err := os.Stat(storeDir(t, "compat/build-args:skip-"+hash)); err == nil {
+		if _, err := os.Stat(refStoreDir(t, "compat/build-args:skip-"+hash)); err == nil {
 			t.Error("--skip-platforms of the only arch built it")
 		}
 	})
@@ -61,7 +61,7 @@ func TestCompatTreeFlags(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "compat/build-args:dry-"+hash) {
 			t.Errorf("--dry-run: exit %d, want 0 and the ref on stdout:\n%s%s", code, stdout, stderr)
 		}
-		if _, err := os.Stat(storeDir(t, "compat/build-args:dry-"+hash)); err == nil {
+		if _, err := os.Stat(refStoreDir(t, "compat/build-args:dry-"+hash)); err == nil {
 			t.Error("--dry-run built the package")
 		}
 	})
