@@ -1,4 +1,17 @@
-"""Module extension of rules_linuxkit.
+"""Module extension of rules_linuxkit: the lkpkg toolchain.
+
+By default the rules run a prebuilt lkpkg, downloaded (by URL and sha256, see
+rules/private/versions.bzl) for the execution platform: a module that depends on
+rules_linuxkit needs no Go toolchain and compiles no Go. Its root module may pick another
+release or mirror:
+
+```starlark
+linuxkit = use_extension("@rules_linuxkit//rules:extensions.bzl", "linuxkit")
+linuxkit.toolchain(version = "0.1.0", urls = ["https://mirror.example/lkpkg/{version}/{file}"])
+```
+
+or build lkpkg from source (developers of rules_linuxkit; needs rules_go's Go SDK):
+`register_toolchains("@rules_linuxkit//rules:lkpkg_toolchain")` in its MODULE.bazel.
 
 The BuildKit daemon is not configured here: its address would then be part of every
 image action's key, and machines using different daemons would share no cache entries.
@@ -7,6 +20,16 @@ Each machine that runs image actions names its daemon itself (see docs/rules.md,
 `~/.config/rules_linuxkit/buildkit.json` or `/etc/rules_linuxkit/buildkit.json`, else the
 local daemon in `~/.cache/rules_linuxkit/buildkit` (`bazel run @rules_linuxkit//:buildkitd`).
 """
+
+load("//rules/private:prebuilt.bzl", "declare_prebuilt")
+
+_toolchain = tag_class(
+    doc = "The prebuilt lkpkg to use. Only the root module's tag counts (a library module leaves the choice to its users).",
+    attrs = {
+        "version": attr.string(doc = "A release named in rules/private/versions.bzl; default: this rules_linuxkit's own."),
+        "urls": attr.string_list(doc = "URL templates of the archives, `{version}` and `{file}` filled in; default: the GitHub release."),
+    },
+)
 
 _buildkit = tag_class(
     doc = "Removed: name the daemon on the machines that run the actions (see above).",
@@ -17,6 +40,13 @@ _buildkit = tag_class(
 )
 
 def _linuxkit_impl(mctx):
+    chosen = None
+    for mod in mctx.modules:
+        if mod.tags.toolchain and mod.is_root:
+            if len(mod.tags.toolchain) > 1:
+                fail("module %s: linuxkit.toolchain(...) is given %d times; give it once" % (mod.name, len(mod.tags.toolchain)))
+            chosen = mod.tags.toolchain[0]
+    declare_prebuilt(chosen.version if chosen else "", chosen.urls if chosen else [])
     for mod in mctx.modules:
         if mod.tags.buildkit:
             fail(("module %s: linuxkit.buildkit(...) is no longer supported: a BuildKit address in the " +
@@ -27,6 +57,6 @@ def _linuxkit_impl(mctx):
 
 linuxkit = module_extension(
     implementation = _linuxkit_impl,
-    tag_classes = {"buildkit": _buildkit},
-    doc = "rules_linuxkit's module extension (reserved for toolchain options).",
+    tag_classes = {"buildkit": _buildkit, "toolchain": _toolchain},
+    doc = "rules_linuxkit's module extension: the prebuilt lkpkg toolchains (repository `lkpkg_toolchains`).",
 )

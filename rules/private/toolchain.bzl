@@ -17,8 +17,10 @@ lkpkg_toolchain = rule(
     implementation = _lkpkg_toolchain_impl,
     doc = """Declares an lkpkg binary as a toolchain of type `@rules_linuxkit//rules:toolchain_type`.
 
-The default toolchain builds `//tools/cmd/lkpkg` from this module's Go sources with rules_go.
-To use a prebuilt binary instead:
+Modules that depend on rules_linuxkit get a prebuilt lkpkg per execution platform from the
+module extension (`linuxkit.toolchain`); `@rules_linuxkit//rules:lkpkg_toolchain` builds
+`//tools/cmd/lkpkg` from the Go sources with rules_go instead (this repository's own
+workspace and its examples register it). To use a binary of your own:
 
 ```starlark
 lkpkg_toolchain(name = "prebuilt_lkpkg", lkpkg = "//third_party:lkpkg")
