@@ -6,8 +6,13 @@ TOOLCHAIN_TYPE = Label("//rules:toolchain_type")
 
 def _lkpkg_toolchain_impl(ctx):
     default = ctx.attr.lkpkg[DefaultInfo]
+
+    # A prebuilt lkpkg is a source file, which has no files_to_run executable: run the file.
+    tool = default.files_to_run
+    if tool == None or tool.executable == None:
+        tool = ctx.executable.lkpkg
     info = LkpkgInfo(
-        lkpkg = default.files_to_run,
+        lkpkg = tool,
         executable = ctx.executable.lkpkg,
         runfiles = default.default_runfiles,
     )
@@ -35,7 +40,8 @@ and `register_toolchains("//:prebuilt_lkpkg_toolchain")` in MODULE.bazel (regist
 the default one, so it wins).""",
     attrs = {
         "lkpkg": attr.label(
-            doc = "The lkpkg executable.",
+            doc = "The lkpkg executable: a binary rule, or an executable file (a prebuilt lkpkg).",
+            allow_files = True,
             executable = True,
             cfg = "exec",
             mandatory = True,
