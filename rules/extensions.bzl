@@ -1,4 +1,17 @@
-"""Module extension of rules_linuxkit.
+"""Module extension of rules_linuxkit: the lkpkg toolchain.
+
+By default the rules run a prebuilt lkpkg, downloaded (by URL and sha256, see
+rules/private/versions.bzl) for the execution platform: a module that depends on
+rules_linuxkit needs no Go toolchain and compiles no Go. Its root module may pick another
+release or mirror:
+
+```starlark
+linuxkit = use_extension("@rules_linuxkit//rules:extensions.bzl", "linuxkit")
+linuxkit.toolchain(version = "0.1.0", urls = ["https://mirror.example/lkpkg/{version}/{file}"])
+```
+
+or build lkpkg from source (developers of rules_linuxkit; needs rules_go's Go SDK):
+`register_toolchains("@rules_linuxkit//rules:lkpkg_toolchain")` in its MODULE.bazel.
 
 `linuxkit.depends_image(name, image)` pulls an image that a build.yml's
 depends.docker-images lists, pinned by digest, once into an OCI layout: `@<name>` (after
@@ -14,6 +27,15 @@ local daemon in `~/.cache/rules_linuxkit/buildkit` (`bazel run @rules_linuxkit//
 """
 
 load("//rules/private:depends.bzl", "linuxkit_depends_image", "pinned_problem")
+load("//rules/private:prebuilt.bzl", "declare_prebuilt")
+
+_toolchain = tag_class(
+    doc = "The prebuilt lkpkg to use. Only the root module's tag counts (a library module leaves the choice to its users).",
+    attrs = {
+        "version": attr.string(doc = "A release named in rules/private/versions.bzl; default: this rules_linuxkit's own."),
+        "urls": attr.string_list(doc = "URL templates of the archives, `{version}` and `{file}` filled in; default: the GitHub release."),
+    },
+)
 
 _buildkit = tag_class(
     doc = "Removed: name the daemon on the machines that run the actions (see above).",
@@ -32,6 +54,13 @@ _depends_image = tag_class(
 )
 
 def _linuxkit_impl(mctx):
+    chosen = None
+    for mod in mctx.modules:
+        if mod.tags.toolchain and mod.is_root:
+            if len(mod.tags.toolchain) > 1:
+                fail("module %s: linuxkit.toolchain(...) is given %d times; give it once" % (mod.name, len(mod.tags.toolchain)))
+            chosen = mod.tags.toolchain[0]
+    declare_prebuilt(chosen.version if chosen else "", chosen.urls if chosen else [])
     for mod in mctx.modules:
         for tag in mod.tags.depends_image:
             problem = pinned_problem(tag.image)
@@ -48,6 +77,6 @@ def _linuxkit_impl(mctx):
 
 linuxkit = module_extension(
     implementation = _linuxkit_impl,
-    tag_classes = {"buildkit": _buildkit, "depends_image": _depends_image},
-    doc = "rules_linuxkit's module extension (reserved for toolchain options).",
+    tag_classes = {"buildkit": _buildkit, "depends_image": _depends_image, "toolchain": _toolchain},
+    doc = "rules_linuxkit's module extension: the prebuilt lkpkg toolchains (repository `lkpkg_toolchains`) and the images of build.yml's depends (`depends_image`).",
 )

@@ -35,7 +35,7 @@ rules_oci users can take `layouts[arch]` (an OCI image layout directory, e.g. as
 LkpkgInfo = provider(
     doc = "The lkpkg tool of an `lkpkg_toolchain`.",
     fields = {
-        "lkpkg": "FilesToRunProvider: the lkpkg binary.",
+        "lkpkg": "FilesToRunProvider (or File, for a prebuilt lkpkg): what `ctx.actions.run(executable = ...)` takes.",
         "executable": "File: the lkpkg binary.",
         "runfiles": "runfiles of the binary.",
     },

@@ -6,8 +6,13 @@ TOOLCHAIN_TYPE = Label("//rules:toolchain_type")
 
 def _lkpkg_toolchain_impl(ctx):
     default = ctx.attr.lkpkg[DefaultInfo]
+
+    # A prebuilt lkpkg is a source file, which has no files_to_run executable: run the file.
+    tool = default.files_to_run
+    if tool == None or tool.executable == None:
+        tool = ctx.executable.lkpkg
     info = LkpkgInfo(
-        lkpkg = default.files_to_run,
+        lkpkg = tool,
         executable = ctx.executable.lkpkg,
         runfiles = default.default_runfiles,
     )
@@ -17,8 +22,10 @@ lkpkg_toolchain = rule(
     implementation = _lkpkg_toolchain_impl,
     doc = """Declares an lkpkg binary as a toolchain of type `@rules_linuxkit//rules:toolchain_type`.
 
-The default toolchain builds `//tools/cmd/lkpkg` from this module's Go sources with rules_go.
-To use a prebuilt binary instead:
+Modules that depend on rules_linuxkit get a prebuilt lkpkg per execution platform from the
+module extension (`linuxkit.toolchain`); `@rules_linuxkit//rules:lkpkg_toolchain` builds
+`//tools/cmd/lkpkg` from the Go sources with rules_go instead (this repository's own
+workspace and its examples register it). To use a binary of your own:
 
 ```starlark
 lkpkg_toolchain(name = "prebuilt_lkpkg", lkpkg = "//third_party:lkpkg")
@@ -33,7 +40,8 @@ and `register_toolchains("//:prebuilt_lkpkg_toolchain")` in MODULE.bazel (regist
 the default one, so it wins).""",
     attrs = {
         "lkpkg": attr.label(
-            doc = "The lkpkg executable.",
+            doc = "The lkpkg executable: a binary rule, or an executable file (a prebuilt lkpkg).",
+            allow_files = True,
             executable = True,
             cfg = "exec",
             mandatory = True,
