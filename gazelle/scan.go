@@ -154,7 +154,10 @@ func loadPkg(root, rel string) *pkgInfo {
 	data, err = os.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			p.err = fmt.Errorf("%s: dockerfile: %s does not exist in the package directory; create it or point dockerfile at an existing file", file[:len(file)-len(p.spec.Dockerfile)]+spec.DefaultBuildYML, p.spec.Dockerfile)
+			// As linuxkit, whose show-tag never reads the Dockerfile: the
+			// target is written (its tag is right); building it fails until
+			// the file exists.
+			p.dfErr = fmt.Errorf("%s: dockerfile: %s does not exist in the package directory (the target is written; its build fails until you create it or point dockerfile at an existing file)", path.Join(rel, spec.DefaultBuildYML), p.spec.Dockerfile)
 		} else {
 			p.dfErr = fmt.Errorf("%s: %w", name, err)
 		}
