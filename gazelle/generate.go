@@ -215,6 +215,11 @@ func (l *lkLang) pkgRule(args language.GenerateArgs, lc *lkConfig, p *pkgInfo) (
 	if len(s.ExtraSources) > 0 {
 		extra := map[string]string{}
 		for _, es := range s.ExtraSources {
+			if path.IsAbs(es.Src) {
+				// The CLI takes it as linuxkit does; no action can declare it.
+				log.Printf("linuxkit: %s: extra-sources %s:%s is an absolute path, which a Bazel action cannot declare as an input: make it relative to %s", path.Join(p.rel, spec.DefaultBuildYML), es.Src, es.Dst, p.rel)
+				continue
+			}
 			lbl, ok := l.extraLabel(args.Config.RepoRoot, p.rel, es.Src)
 			if !ok {
 				log.Printf("linuxkit: %s: extra-sources %s:%s is outside the repository; it cannot be a Bazel input", path.Join(p.rel, spec.DefaultBuildYML), es.Src, es.Dst)

@@ -116,7 +116,7 @@ func (l *lkLang) prescan(c *config.Config) {
 // else the directory of the file.
 func extraDir(root, rel, src string) (string, bool) {
 	p := path.Join(rel, src)
-	if p == ".." || strings.HasPrefix(p, "../") {
+	if path.IsAbs(src) || p == ".." || strings.HasPrefix(p, "../") {
 		return "", false
 	}
 	if p == "." {

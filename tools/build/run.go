@@ -192,8 +192,9 @@ func (b *Builder) Plan(dirs []string) (*Plan, error) {
 }
 
 // contexts returns the named contexts p is built with: the index of each
-// package its build args refer to, from this run (built: ref -> layout) or,
-// unless IgnoreStore, from the store; the caller's Options.Contexts win.
+// package its build args refer to, and of each image its Dockerfile builds
+// from that names a package output, from this run (built: ref -> layout)
+// or, unless IgnoreStore, from the store; the caller's Options.Contexts win.
 func (b *Builder) contexts(p *pkg.Package, built map[string]string) (map[string]string, error) {
 	ctxs := map[string]string{}
 	deps, err := graph.Deps(p, b.Options.PkgOptions)
@@ -207,6 +208,25 @@ func (b *Builder) contexts(p *pkg.Package, built map[string]string) (map[string]
 			l := filepath.Join(StorePath(b.Store, d), "index")
 			if _, err := os.Stat(filepath.Join(l, "index.json")); err == nil {
 				ctxs[d.Ref()] = l
+			}
+		}
+	}
+	// Any image the Dockerfile builds from that is a package built in this
+	// run, or (as linuxkit's cache serves it) one in the store: a chained
+	// build names the earlier package's tag directly, not as @lkt:pkg:.
+	arches, err := b.Options.arches(p.Spec)
+	if err != nil {
+		return nil, err
+	}
+	for _, ref := range fromImages(p, b.Options, arches) {
+		if _, ok := ctxs[ref]; ok {
+			continue
+		}
+		if l, ok := built[ref]; ok {
+			ctxs[ref] = l
+		} else if b.Store != "" && !b.IgnoreStore {
+			if l := storeLayout(b.Store, ref); l != "" {
+				ctxs[ref] = l
 			}
 		}
 	}

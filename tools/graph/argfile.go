@@ -23,7 +23,8 @@ type ArgFile struct {
 // ReadArgFile reads linuxkit's --build-arg-file: one NAME=VALUE per line,
 // each line trimmed (blank lines are skipped). Values @lkt:pkg:<path> and
 // @lkt:pkgs:<glob> are resolved as in build.yml, with paths relative to the
-// file's directory, as linuxkit's TransformBuildArgValue anchors them.
+// file's directory, as linuxkit's TransformBuildArgValue anchors them; an
+// absolute path is taken as is (a Bazel action refuses it, see refDirs).
 func ReadArgFile(file string, o pkg.Options) (*ArgFile, error) {
 	f, err := os.Open(file)
 	if err != nil {
@@ -51,7 +52,10 @@ func ReadArgFile(file string, o pkg.Options) (*ArgFile, error) {
 		switch {
 		case kind == spec.RefNone && strings.HasPrefix(value, "@lkt:"):
 			return nil, fmt.Errorf("%s:%d: %s: %q is not a known linuxkit reference: use @lkt:pkg:<path> or @lkt:pkgs:<glob>", file, n, name, value)
-		case kind != spec.RefNone && (rel == "" || path.IsAbs(rel) || filepath.IsAbs(rel)):
+		case kind != spec.RefNone && rel == "":
+			return nil, fmt.Errorf("%s:%d: %s: %q has no package path: give it relative to the directory of %s", file, n, name, value, file)
+		case kind != spec.RefNone && !path.IsAbs(rel) && filepath.IsAbs(rel):
+			// A Windows drive path: linuxkit would join it to the directory.
 			return nil, fmt.Errorf("%s:%d: %s: %q: give the package path relative to the directory of %s", file, n, name, value, file)
 		case kind == spec.RefPkgs && !strings.Contains(name, "%"):
 			return nil, fmt.Errorf("%s:%d: build arg %q uses @lkt:pkgs: but its name has no %%: put %% where each package's name goes, e.g. %s_%%", file, n, name, name)

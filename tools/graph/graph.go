@@ -60,7 +60,7 @@ func refDirs(p *pkg.Package, a spec.BuildArg, o pkg.Options) ([]string, error) {
 	}
 	if hermetic(o) {
 		for d := range o.Refs {
-			if ok, _ := filepath.Match(ref, d); ok && d != p.Dir && !slices.Contains(dirs, d) {
+			if ok, _ := filepath.Match(ref, d); ok && d != p.Dir && !dotName(d) && !slices.Contains(dirs, d) {
 				dirs = append(dirs, d)
 			}
 		}
@@ -111,8 +111,9 @@ func loadDep(dir string, o pkg.Options) (*pkg.Package, error) {
 }
 
 // PkgsGlob returns the package directories (those with a build.yml)
-// matching glob, relative to dir unless absolute, sorted; dir itself is
-// left out, as linuxkit leaves out the package's own directory.
+// matching glob, relative to dir unless absolute, sorted; dir itself and
+// directories whose name starts with a dot are left out, as linuxkit's
+// TransformBuildArgValue leaves them out (Go's '*' matches a leading dot).
 func PkgsGlob(dir, glob string) ([]string, error) {
 	if !filepath.IsAbs(glob) {
 		glob = filepath.Join(dir, filepath.FromSlash(glob))
@@ -123,7 +124,7 @@ func PkgsGlob(dir, glob string) ([]string, error) {
 	}
 	var out []string
 	for _, d := range m {
-		if d == dir {
+		if d == dir || dotName(d) {
 			continue
 		}
 		if st, err := os.Stat(filepath.Join(d, spec.DefaultBuildYML)); err == nil && st.Mode().IsRegular() {
@@ -194,3 +195,6 @@ func Order(pkgs []*pkg.Package, o pkg.Options) ([]*pkg.Package, error) {
 	}
 	return out, nil
 }
+
+// dotName reports whether the last element of a path starts with a dot.
+func dotName(d string) bool { return strings.HasPrefix(filepath.Base(d), ".") }

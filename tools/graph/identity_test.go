@@ -40,6 +40,8 @@ func TestPkgsArgNamesFromOrgAndImage(t *testing.T) {
 		"tools/one":   "image: one-x\norg: ex\n",
 		"tools/two":   "image: two\norg: my-org\n",
 		"tools/three": "image: three\n", // linuxkit's default org
+		// A dot directory the glob matches is left out, as linuxkit does.
+		"tools/.hidden": "image: hidden\norg: ex\n",
 	})
 	app := load(t, filepath.Join(root, "app"))[0]
 	cli := resolveAll(t, app, opts, false)
@@ -55,9 +57,10 @@ func TestPkgsArgNamesFromOrgAndImage(t *testing.T) {
 	o := opts
 	o.SrcsManifest = "srcs.json"
 	o.Refs = map[string]string{
-		filepath.Join(sandbox, "tools/one"):   "ex/one-x:h1",
-		filepath.Join(sandbox, "tools/two"):   "my-org/two:h1",
-		filepath.Join(sandbox, "tools/three"): "linuxkit/three:h1",
+		filepath.Join(sandbox, "tools/one"):     "ex/one-x:h1",
+		filepath.Join(sandbox, "tools/two"):     "my-org/two:h1",
+		filepath.Join(sandbox, "tools/three"):   "linuxkit/three:h1",
+		filepath.Join(sandbox, "tools/.hidden"): "ex/hidden:h1",
 	}
 	if got := strings.Join(resolveAll(t, bapp, o, false), " "); got != want {
 		t.Errorf("Bazel action: %s\nwant %s (what the CLI gives)", got, want)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +78,41 @@ func TestFromRef(t *testing.T) {
 	}
 	if _, err := FromRef("/x", "noslash"); err == nil {
 		t.Error("bad ref: no error")
+	}
+}
+
+// TestManifestAbsoluteExtraSource: an absolute extra source is hashed by
+// the CLI (with a warning), but a Bazel action (--srcs-manifest) cannot
+// declare it as an input: the error names build.yml, the field and the fix.
+func TestManifestAbsoluteExtraSource(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "pkg")
+	common := filepath.Join(root, "common")
+	writeFile(t, filepath.Join(dir, "build.yml"), "image: foo\nextra-sources:\n  - "+filepath.ToSlash(common)+":/common\n")
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM scratch\n")
+	writeFile(t, filepath.Join(common, "c.txt"), "c\n")
+
+	p, err := Load(dir, Options{Hermetic: true})
+	if err != nil {
+		t.Fatalf("the CLI refuses an absolute extra source: %v", err)
+	}
+	if len(p.Spec.Warnings) == 0 {
+		t.Error("absolute extra source accepted without a warning")
+	}
+	m := Manifest{
+		Srcs:      []SourceFile{{"build.yml", filepath.Join(dir, "build.yml")}, {"Dockerfile", filepath.Join(dir, "Dockerfile")}},
+		ExtraSrcs: []ExtraSource{{Src: filepath.ToSlash(common), Srcs: []SourceFile{{"c.txt", filepath.Join(common, "c.txt")}}}},
+	}
+	mf := filepath.Join(root, "manifest.json")
+	b, _ := json.Marshal(m)
+	writeFile(t, mf, string(b))
+	_, err = Load(dir, Options{SrcsManifest: mf})
+	if err == nil {
+		t.Fatal("a Bazel action accepts an absolute extra source")
+	}
+	for _, want := range []string{filepath.Join(dir, "build.yml"), "extra-sources[0]", "absolute path", "relative to"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -97,6 +98,13 @@ func Load(dir string, o Options) (*Package, error) {
 	if o.SrcsManifest != "" {
 		if o.HashPath != "" {
 			return nil, fmt.Errorf("--srcs-manifest and --hash-path exclude each other")
+		}
+		// The CLI takes an absolute extra source as linuxkit does (spec
+		// warns), but no Bazel action can declare it as an input.
+		for i, es := range s.ExtraSources {
+			if path.IsAbs(es.Src) {
+				return nil, fmt.Errorf("%s: extra-sources[%d]: source %s is an absolute path, which a Bazel action cannot declare as an input: make it relative to %s", s.File, i, es.Src, abs)
+			}
 		}
 		if p.Sources, err = ReadManifest(o.SrcsManifest); err != nil {
 			return nil, err

@@ -89,6 +89,9 @@ func TestLinuxkitAccepts(t *testing.T) {
 		// with '/' as is; linuxkit's own tests write such paths.
 		{"buildArgs pkg absolute", "image: foo\nbuildArgs: ['A=@lkt:pkg:/abs/pkg']\n", "buildArgs[0]", "absolute path"},
 		{"buildArgs pkgs absolute", "image: foo\nbuildArgs: ['A_%=@lkt:pkgs:/abs/*']\n", "buildArgs[0]", "absolute path"},
+		// linuxkit copies an absolute extra source as is and hashes it with
+		// its own repository's git (pkglib's sourceHashes).
+		{"extra-sources absolute src", "image: foo\nextra-sources: ['/abs:/x']\n", "extra-sources[0]", "absolute path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

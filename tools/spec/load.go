@@ -69,7 +69,10 @@ func checkFiles(p *problems, s *Spec, dir string) {
 	}
 	for i, es := range s.ExtraSources {
 		field := fmt.Sprintf("extra-sources[%d]", i)
-		full := filepath.Join(dir, filepath.FromSlash(es.Src))
+		full := filepath.FromSlash(es.Src)
+		if !filepath.IsAbs(full) {
+			full = filepath.Join(dir, full)
+		}
 		fi, err := os.Stat(full)
 		switch {
 		case err != nil:

@@ -12,9 +12,10 @@
 // Keys and their meaning follow linuxkit's pkglib. Deliberate differences:
 //   - disable-content-trust is accepted (current linuxkit's pkgInfo has no
 //     such key, and its KnownFields decoding refuses it).
-//   - Absolute paths are refused in extra-sources and @lkt: build args, as
-//     they tie a build to one machine. Extra sources may still use ".." to
-//     reach outside the package, which is what they are for.
+//   - Absolute paths in extra-sources and @lkt: build args are accepted
+//     with a warning, as they tie a build to one machine; a Bazel action
+//     refuses them. Extra sources may use ".." to reach outside the
+//     package, which is what they are for.
 //   - Duplicate build args and extra-sources destinations are errors.
 //   - Images in depends need a target or target-dir to be saved to.
 //   - gitrepo has no default (linuxkit defaults to its own repository).
@@ -511,9 +512,14 @@ func parseExtraSources(p *problems, v *yaml.Node, pos map[string]position) []Ext
 		case src == "":
 			p.addf(ipos, field, "write <src>:<dst> with src relative to the package directory", "%q has an empty source", str)
 			bad = true
-		case path.IsAbs(src) || strings.HasPrefix(src, `\`):
-			// linuxkit allows this; we do not, because an absolute source
-			// ties the build to one machine and is invisible to Bazel.
+		case path.IsAbs(src):
+			// linuxkit copies it as is and hashes it with its own
+			// repository's git, and so does the CLI; but it ties the build
+			// to one machine, and a Bazel action cannot declare it as an
+			// input (pkg.manifestHash refuses it there).
+			p.warnf(ipos, field, "make the source relative to the package directory",
+				"source %q is an absolute path: the build depends on this machine, and Bazel refuses it", src)
+		case strings.HasPrefix(src, `\`):
 			p.addf(ipos, field, "make the source relative to the package directory", "source %q is an absolute path", src)
 			bad = true
 		case strings.ContainsAny(src, "\x00\r\n"):

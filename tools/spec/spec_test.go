@@ -203,7 +203,7 @@ func TestParseErrors(t *testing.T) {
 		{"dockerfile windows abs", "image: foo\ndockerfile: 'C:\\x\\Dockerfile'\n", []wantErr{{2, 13, "dockerfile", "absolute path", "relative"}}},
 		{"extra-sources no colon", "image: foo\nextra-sources: [../vendor]\n", []wantErr{{2, 17, "extra-sources[0]", "exactly one ':', found 0", "<src>:<dst>"}}},
 		{"extra-sources two colons", "image: foo\nextra-sources: ['a:b:c']\n", []wantErr{{2, 17, "extra-sources[0]", "found 2", "<src>:<dst>"}}},
-		{"extra-sources absolute src", "image: foo\nextra-sources: ['/abs:/x']\n", []wantErr{{2, 17, "extra-sources[0]", "absolute path", "relative to the package"}}},
+		{"extra-sources windows absolute src", "image: foo\nextra-sources: ['\\\\abs:/x']\n", []wantErr{{2, 17, "extra-sources[0]", "absolute path", "relative to the package"}}},
 		{"extra-sources empty src", "image: foo\nextra-sources: [':/x']\n", []wantErr{{2, 17, "extra-sources[0]", "empty source", "<src>:<dst>"}}},
 		{"extra-sources empty dst", "image: foo\nextra-sources: ['../a:']\n", []wantErr{{2, 17, "extra-sources[0]", "empty destination", "/vendor"}}},
 		{"extra-sources dst escapes", "image: foo\nextra-sources: ['../a:../x']\n", []wantErr{{2, 17, "extra-sources[0]", "escapes the build context", "inside the build context"}}},

@@ -181,10 +181,9 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 		return errors.New("--hermetic needs --output-dir")
 	}
 
+	// The notes (a package skipped, an output reused) are one line each,
+	// not progress: --progress quiet keeps them, as it does the warnings.
 	b := build.Builder{Log: stderr}
-	if *progress == "quiet" {
-		b.Log = nil
-	}
 	bo := build.Options{Format: build.Format(*format), ProgressMode: *progress, Progress: stderr, OutputDir: *outputDir}
 	if *outputDir != "" {
 		b.OutputDirName = "--output-dir"

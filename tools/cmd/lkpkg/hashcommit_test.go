@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/internal/gittest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
@@ -24,12 +25,12 @@ func TestHashCommitOtherThanHEADRefused(t *testing.T) {
 	git(t, root, "init", "-q")
 	writeTree(t, root, map[string]string{"pkg/build.yml": "image: hc\norg: lkt\narches: [amd64]\n", "pkg/Dockerfile": "FROM scratch\nCOPY . /\n"})
 	git(t, root, "add", "-A")
-	git(t, root, "commit", "-qm", "one")
+	gittest.Commit(t, root, "one")
 	first := git(t, root, "rev-parse", "HEAD")
 	oldTree := git(t, root, "rev-parse", "HEAD:pkg")
 	writeTree(t, root, map[string]string{"pkg/file": "added in the second commit\n"})
 	git(t, root, "add", "-A")
-	git(t, root, "commit", "-qm", "two")
+	gittest.Commit(t, root, "two")
 	dir := filepath.Join(root, "pkg")
 
 	code, stdout, stderr := lkpkg(t, "show-tag", "--hash-commit", first, dir)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/internal/gittest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
@@ -48,7 +49,7 @@ func TestImageDoesNotDependOnHEAD(t *testing.T) {
 	}
 	writeTree(t, root, tree)
 	git(t, root, "add", "-A")
-	git(t, root, "commit", "-qm", "package")
+	gittest.Commit(t, root, "package")
 	dir := filepath.Join(root, "pkg")
 	build := func(extra ...string) string {
 		t.Helper()
@@ -63,7 +64,7 @@ func TestImageDoesNotDependOnHEAD(t *testing.T) {
 	first := archDigests(t, build())
 	writeTree(t, root, map[string]string{"README": "unrelated\n"})
 	git(t, root, "add", "-A")
-	git(t, root, "commit", "-qm", "unrelated change outside the package")
+	gittest.Commit(t, root, "unrelated change outside the package")
 	if again := archDigests(t, build()); again != first {
 		t.Errorf("after an unrelated commit: %s, was %s", again, first)
 	}
