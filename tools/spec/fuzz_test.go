@@ -106,8 +106,13 @@ func checkInvariants(t *testing.T, s *Spec) {
 	}
 	checkInsidePath(t, "dockerfile", s.Dockerfile)
 	for _, es := range s.ExtraSources {
-		if es.Src == "" || path.IsAbs(es.Src) || es.Src != path.Clean(es.Src) || strings.Contains(es.Src, ":") {
+		if es.Src == "" || es.Src != path.Clean(es.Src) || strings.Contains(es.Src, ":") {
 			t.Fatalf("bad extra source src %q", es.Src)
+		}
+		// An absolute source is accepted, as linuxkit accepts it, with a
+		// warning (a Bazel action cannot declare it as an input).
+		if path.IsAbs(es.Src) && !hasWarning(s, "extra-sources") {
+			t.Fatalf("absolute extra source %q accepted without a warning", es.Src)
 		}
 		if !path.IsAbs(es.Dst) || es.Dst == "/" || es.Dst != path.Clean(es.Dst) || hasDotDot(es.Dst) {
 			t.Fatalf("bad extra source dst %q", es.Dst)
@@ -174,4 +179,14 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// hasWarning reports whether s has a warning about field (or an element of it).
+func hasWarning(s *Spec, field string) bool {
+	for _, w := range s.Warnings {
+		if strings.HasPrefix(w.Field, field) {
+			return true
+		}
+	}
+	return false
 }
