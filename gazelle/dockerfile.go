@@ -1,7 +1,6 @@
 package gazelle
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -15,48 +14,10 @@ import (
 // value "@lkt:pkg:<dir>", which becomes a "dir:" import when it is what a
 // FROM names.
 func dfImages(df *dockerfile.File, buildArgs map[string]string) []string {
-	env := map[string]string{}
-	lookup := func(k string) (string, bool) {
-		v, ok := env[k]
-		return v, ok
-	}
-	for _, a := range df.MetaArgs {
-		if v, ok := buildArgs[a.Key]; ok {
-			env[a.Key] = v
-			continue
-		}
-		if a.HasValue {
-			v, err := dockerfile.Expand(a.Value, df.Escape, lookup)
-			if err != nil {
-				v = a.Value
-			}
-			env[a.Key] = v
-		}
-	}
 	var out []string
-	stageNames := map[string]bool{}
-	add := func(word string) {
-		v, err := dockerfile.Expand(word, df.Escape, lookup)
-		if err != nil || v == "" {
-			return
-		}
-		if stageNames[strings.ToLower(v)] {
-			return
-		}
-		if _, err := strconv.Atoi(v); err == nil {
-			return // a stage index
-		}
+	for _, v := range df.Images(nil, buildArgs) {
 		if imp := imageImport(v); imp != "" {
 			out = append(out, imp)
-		}
-	}
-	for _, st := range df.Stages {
-		add(st.Base)
-		for _, f := range st.Froms {
-			add(f)
-		}
-		if st.Name != "" {
-			stageNames[st.Name] = true
 		}
 	}
 	return out

@@ -4,8 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 
 	"github.com/distribution/reference"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/dockerfile"
@@ -58,46 +56,19 @@ func archImages(df *dockerfile.File, given map[string]string, arch string) []str
 		"TARGETPLATFORM": "linux/" + arch, "TARGETOS": "linux", "TARGETARCH": arch,
 		"BUILDPLATFORM": "linux/" + runtime.GOARCH, "BUILDOS": "linux", "BUILDARCH": runtime.GOARCH,
 	}
-	lookup := func(k string) (string, bool) {
-		v, ok := env[k]
-		return v, ok
-	}
-	for _, a := range df.MetaArgs {
-		if v, ok := given[a.Key]; ok {
-			env[a.Key] = v
-		} else if a.HasValue {
-			if v, err := dockerfile.Expand(a.Value, df.Escape, lookup); err == nil {
-				env[a.Key] = v
-			}
-		}
-	}
 	var out []string
-	stages := map[string]bool{}
-	add := func(word string) {
-		v, err := dockerfile.Expand(word, df.Escape, lookup)
-		if err != nil || v == "" || v == "scratch" || stages[strings.ToLower(v)] {
-			return
-		}
-		if _, err := strconv.Atoi(v); err == nil {
-			return // a stage index
+	for _, v := range df.Images(env, given) {
+		if v == "scratch" {
+			continue
 		}
 		named, err := reference.ParseNormalizedNamed(v)
 		if err != nil {
-			return
+			continue
 		}
 		if _, ok := named.(reference.Tagged); !ok {
-			return // no tag, or a digest: no package output is named so
+			continue // no tag, or a digest: no package output is named so
 		}
 		out = append(out, reference.FamiliarString(named))
-	}
-	for _, st := range df.Stages {
-		add(st.Base)
-		for _, f := range st.Froms {
-			add(f)
-		}
-		if st.Name != "" {
-			stages[st.Name] = true
-		}
 	}
 	return out
 }
