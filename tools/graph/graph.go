@@ -24,9 +24,7 @@ import (
 // dependencies. What is not about one package stays: Hermetic (a Bazel
 // action never asks git), Refs (dependencies known by reference) and
 // DefaultOrg ($LINUXKIT_PKG_ORG, lkpkg's replacement of the default org).
-func RefOptions(o pkg.Options) pkg.Options {
-	return pkg.Options{Hermetic: o.Hermetic, Refs: o.Refs, DefaultOrg: o.DefaultOrg}
-}
+func RefOptions(o pkg.Options) pkg.Options { return o.RefOptions() }
 
 // hermetic reports whether o is a Bazel action's: its dependencies must be
 // declared (o.Refs), since their sources are not its inputs.
@@ -77,6 +75,9 @@ func ResolveBuildArg(p *pkg.Package, a spec.BuildArg, o pkg.Options) ([]spec.Bui
 	kind, _ := a.Ref()
 	if kind == spec.RefNone {
 		return []spec.BuildArg{a}, nil
+	}
+	if o.HashDir != "" {
+		return pkg.ResolveWithManifests(p, a, o)
 	}
 	dirs, err := refDirs(p, a, o)
 	if err != nil {

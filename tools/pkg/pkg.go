@@ -57,6 +57,14 @@ type Options struct {
 	Refs map[string]string
 	// Network, DisableCache and DisableContentTrust override build.yml.
 	Network, DisableCache, DisableContentTrust *bool
+	// HashDir is linuxkit's --hash-dir: the directory of hash manifests
+	// (tools/hashmanifest) that @lkt: build args read their packages'
+	// tags from; it also mixes the resolved build args into the hash
+	// (hashdir.go).
+	HashDir string
+	// StrictDeps makes a dependency without a manifest in HashDir an
+	// error instead of computing its tag (linuxkit's --strict-deps).
+	StrictDeps bool
 }
 
 // Package is a loaded package.
@@ -86,6 +94,12 @@ func Load(dir string, o Options) (*Package, error) {
 	buildYML := o.BuildYML
 	if buildYML == "" {
 		buildYML = "build.yml"
+	}
+	if o.HashDir != "" && o.SrcsManifest != "" {
+		return nil, fmt.Errorf("--hash-dir and --srcs-manifest exclude each other: a Bazel action hashes its declared inputs only, and hash manifests are not declared inputs (docs/compat.md, \"Hash manifests under Bazel\"): drop --hash-dir")
+	}
+	if buildYML, err = o.manifestBuildYML(abs, buildYML); err != nil {
+		return nil, err
 	}
 	s, err := spec.LoadFile(abs, buildYML)
 	if err != nil {
@@ -257,6 +271,13 @@ func (o Options) hash(dir string, s *spec.Spec, m *Manifest) (string, bool, erro
 			}
 			extra = append(extra, h)
 		}
+	}
+	if o.HashDir != "" {
+		lines, err := o.hashDirLines(dir, s)
+		if err != nil {
+			return "", false, err
+		}
+		extra = append(extra, lines...)
 	}
 	h := hash.Combine(tree, extra...)
 	if dirty && repo != nil {
