@@ -113,7 +113,7 @@ func (o Options) resolveWithManifests(dir string, s *spec.Spec, a spec.BuildArg)
 	if len(matches) == 0 {
 		return nil, fmt.Errorf("%s: no packages match %s: check the glob", field, path)
 	}
-	declared := dockerfileARGNames(filepath.Join(dir, "Dockerfile"))
+	declared := DockerfileARGNames(filepath.Join(dir, "Dockerfile"))
 	var out []spec.BuildArg
 	dirs := 0
 	for _, m := range matches {
@@ -189,11 +189,11 @@ func (o Options) imageName(dir string) (org, image string, ok bool) {
 	return s.Org, s.Image, true
 }
 
-// dockerfileARGNames mirrors linuxkit's DockerfileARGNames
+// DockerfileARGNames mirrors linuxkit's DockerfileARGNames
 // (pkglib/buildarg.go) exactly, since its answer changes tags: each line
 // that starts, after white space, with "ARG " in any case gives the text
 // up to '=' as a name. An unreadable file gives none (no filtering).
-func dockerfileARGNames(file string) map[string]bool {
+func DockerfileARGNames(file string) map[string]bool {
 	names := map[string]bool{}
 	data, err := os.ReadFile(file)
 	if err != nil {

@@ -39,6 +39,7 @@ var commands = []*command{
 	&remoteTagCommand,
 	&mergeOutputsCommand,
 	&checkAttrsCommand,
+	&updateHashesCommand,
 }
 
 // errUsage asks main to exit with status 2 after the usage was printed.

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"os"
+	"path/filepath"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 )
@@ -25,6 +26,8 @@ func (p *pkgFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.opts.HashCommit, "hash-commit", "HEAD", "git commit whose tree is hashed")
 	fs.StringVar(&p.opts.HashPath, "hash-path", "", "hash this parent directory of the package instead")
 	fs.BoolVar(&p.opts.ForceDirty, "force-dirty", false, "treat the package as dirty")
+	fs.StringVar(&p.opts.HashDir, "hash-dir", "", "directory of hash manifests (<dir>/<package dir name>.hash, written by update-hashes): @lkt: build args take their packages' tags from them, and the resolved build args are hashed into the tag, as linuxkit's --hash-dir")
+	fs.BoolVar(&p.opts.StrictDeps, "strict-deps", false, "with --hash-dir: a package an @lkt: build arg refers to must have a manifest (default: compute its tag)")
 	fs.BoolVar(&p.opts.Hermetic, "hermetic", false, "hash the files on disk, never asking git (what Bazel actions do)")
 	fs.StringVar(&p.opts.SrcsManifest, "srcs-manifest", "", "hash exactly the files this JSON manifest lists (what Bazel actions pass; implies --hermetic)")
 	fs.BoolVar(&p.network, "network", false, "allow network access in RUN steps")
@@ -42,6 +45,12 @@ func (p *pkgFlags) options(fs *flag.FlagSet) pkg.Options {
 	o.DefaultOrg = os.Getenv(pkg.EnvOrg)
 	if o.SrcsManifest != "" {
 		o.Hermetic = true
+	}
+	if o.HashDir != "" {
+		// Relative to where lkpkg runs, whatever the package directory.
+		if abs, err := filepath.Abs(o.HashDir); err == nil {
+			o.HashDir = abs
+		}
 	}
 	set := func(v bool) *bool { return &v }
 	fs.Visit(func(f *flag.Flag) {
