@@ -160,8 +160,11 @@ func TestHashDirRefusedInBazelActions(t *testing.T) {
 	dir := writePkg(t, "image: foo\n")
 	m := filepath.Join(t.TempDir(), "srcs.json")
 	writeFile(t, m, `{"srcs": [["build.yml", "`+filepath.Join(dir, "build.yml")+`"]]}`)
-	_, err := Load(dir, Options{SrcsManifest: m, Hermetic: true, HashDir: t.TempDir()})
-	if err == nil || !strings.Contains(err.Error(), "--hash-dir") || !strings.Contains(err.Error(), "declared") {
-		t.Errorf("--hash-dir in a Bazel action: %v", err)
+	for _, o := range []Options{{SrcsManifest: m, Hermetic: true}, {Hermetic: true}} {
+		o.HashDir = t.TempDir()
+		_, err := Load(dir, o)
+		if err == nil || !strings.Contains(err.Error(), "--hash-dir") || !strings.Contains(err.Error(), "declared") {
+			t.Errorf("--hash-dir in a Bazel action (%+v): %v", o, err)
+		}
 	}
 }

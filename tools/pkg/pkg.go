@@ -95,8 +95,8 @@ func Load(dir string, o Options) (*Package, error) {
 	if buildYML == "" {
 		buildYML = "build.yml"
 	}
-	if o.HashDir != "" && o.SrcsManifest != "" {
-		return nil, fmt.Errorf("--hash-dir and --srcs-manifest exclude each other: a Bazel action hashes its declared inputs only, and hash manifests are not declared inputs (docs/compat.md, \"Hash manifests under Bazel\"): drop --hash-dir")
+	if o.HashDir != "" && (o.SrcsManifest != "" || o.Hermetic) {
+		return nil, fmt.Errorf("--hash-dir cannot be used with --hermetic or --srcs-manifest: a Bazel action hashes its declared inputs only, and the hash manifests (and the packages they stand for) are not declared inputs (docs/compat.md, \"Hash manifests under Bazel\"): drop --hash-dir")
 	}
 	if buildYML, err = o.manifestBuildYML(abs, buildYML); err != nil {
 		return nil, err
