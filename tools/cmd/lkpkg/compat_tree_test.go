@@ -322,7 +322,7 @@ func showTagFlags(flags []string) []string {
 	var out []string
 	for i := 0; i < len(flags); i++ {
 		switch flags[i] {
-		case "--org", "--tag", "--build-yml", "--hash", "--hash-path", "--hash-commit":
+		case "--org", "--tag", "--build-yml", "--hash", "--hash-path", "--hash-commit", "--hash-dir":
 			out = append(out, flags[i], flags[i+1])
 			i++
 		}
