@@ -235,6 +235,7 @@ func (l *lkLang) pkgRule(args language.GenerateArgs, lc *lkConfig, p *pkgInfo) (
 			r.SetAttr("extra_srcs", dictValue(extra))
 		}
 	}
+	l.setDependsImages(args, r, p)
 	return r, l.imports(p)
 }
 

@@ -21,8 +21,10 @@ const (
 // on one (or on the rule) leaves it to the user. Only what Bazel needs at
 // analysis time is generated: the files, and from build.yml the arches (one
 // action each) and the extra sources (their files are inputs); the actions
-// read every other field from build.yml.
-var pkgAttrs = []string{"srcs", "build_yml", "arches", "extra_srcs"}
+// read every other field from build.yml. depends_images holds the labels
+// MODULE.bazel's linuxkit.depends_image tags give build.yml's depends
+// images (depends.go).
+var pkgAttrs = []string{"srcs", "build_yml", "arches", "extra_srcs", "depends_images"}
 
 // deprecatedAttrs are the attributes older versions copied from build.yml
 // fields (attribute, field). The macro still accepts and ignores them; being

@@ -37,6 +37,11 @@ type lkLang struct {
 	// they get a linuxkit_srcs filegroup.
 	extraDirs map[string]bool
 	ignore    *gitignore.Matcher
+	// dependsRepos maps the images MODULE.bazel's linuxkit.depends_image
+	// tags name to their labels (depends.go); moduleErr is why it could
+	// not be read.
+	dependsRepos map[string]string
+	moduleErr    error
 
 	mu sync.Mutex
 	// bazelPkgs records, for directories already generated, whether they

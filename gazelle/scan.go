@@ -49,6 +49,7 @@ func (l *lkLang) prescan(c *config.Config) {
 	l.extraDirs = map[string]bool{}
 	l.bazelPkgs = map[string]bool{}
 	l.srcsDirs = map[string]bool{}
+	l.dependsRepos, l.moduleErr = moduleDependsImages(c.RepoRoot)
 	if m, err := gitignore.New(c.RepoRoot); err != nil {
 		log.Printf("linuxkit: %v; not applying .gitignore files", err)
 	} else {

@@ -351,8 +351,10 @@ def linuxkit_pkg(
         their per-arch layouts are fed to BuildKit as named contexts, no registry needed.
       depends_images: the images build.yml's depends.docker-images lists: `@<name>` of a
         `linuxkit.depends_image(name, image)` in MODULE.bazel, pulled once by digest; the
-        build action saves each into the context as `lkpkg build` does. Written by hand
-        (Gazelle keeps it); an image build.yml lists but this lacks fails the build.
+        build action saves each into the context as `lkpkg build` does. Gazelle writes it
+        from the `linuxkit.depends_image` tags in MODULE.bazel (and leaves it as it is,
+        with a warning naming the line to add, while an image has none); an image
+        build.yml lists but this lacks fails the build.
       visibility: visibility of the targets.
       tags: tags of the targets.
       image: deprecated and ignored: build.yml's `image` is used. `bazel run //:gazelle`
