@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -152,6 +153,10 @@ func (p parser) str(n *yaml.Node, field string) (string, error) {
 		return "", p.bad(n, field, "want a string, got a "+kind(n))
 	case isNull(n):
 		return "", nil
+	case strings.ContainsFunc(n.Value, unicode.IsControl):
+		// No tag, file name or arch holds one, and yaml.v3 writes some
+		// (a lone newline) in a form it reads back differently.
+		return "", p.bad(n, field, fmt.Sprintf("%q contains a control character", n.Value))
 	}
 	return n.Value, nil
 }

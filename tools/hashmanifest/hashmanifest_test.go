@@ -79,15 +79,17 @@ func TestParse(t *testing.T) {
 	// A bad manifest: the error names the file, the line, the field and
 	// the fix.
 	for in, want := range map[string][]string{
-		"tag: [a]\n":                 {"m.hash:1", "tag", "update-hashes"},
-		"build-yml: {a: b}\n":        {"m.hash:1", "build-yml"},
-		"tag: a\ntag: b\n":           {"m.hash:2", "tag", "defined"},
-		"- tag: a\n":                 {"m.hash:1", "mapping"},
-		"tag: a\ndeps: x\n":          {"m.hash:2", "deps"},
-		"deps:\n  - path: [1]\n":     {"m.hash:2", "deps[0].path"},
-		"deps:\n  - x\n":             {"m.hash:2", "deps[0]"},
-		"tag: a\n\tbuild-yml: b\n":   {"m.hash", "YAML"},
-		"tag: &x a\nbuild-yml: *x\n": {"m.hash:2", "build-yml", "alias"},
+		"tag: [a]\n":                  {"m.hash:1", "tag", "update-hashes"},
+		"build-yml: {a: b}\n":         {"m.hash:1", "build-yml"},
+		"tag: a\ntag: b\n":            {"m.hash:2", "tag", "defined"},
+		"- tag: a\n":                  {"m.hash:1", "mapping"},
+		"tag: a\ndeps: x\n":           {"m.hash:2", "deps"},
+		"deps:\n  - path: [1]\n":      {"m.hash:2", "deps[0].path"},
+		"deps:\n  - x\n":              {"m.hash:2", "deps[0]"},
+		"tag: \"\\n\"\n":              {"m.hash:1", "tag", "control character"},
+		"deps:\n  - tag: \"a\\tb\"\n": {"m.hash:2", "deps[0].tag", "control character"},
+		"tag: a\n\tbuild-yml: b\n":    {"m.hash", "YAML"},
+		"tag: &x a\nbuild-yml: *x\n":  {"m.hash:2", "build-yml", "alias"},
 	} {
 		_, err := Parse("m.hash", []byte(in))
 		if err == nil {
