@@ -12,7 +12,7 @@ import (
 var showTagCommand = command{
 	name:    "show-tag",
 	summary: "print each package's org/image:tag, as `linuxkit pkg show-tag` does",
-	usage: `[--canonical] [--org ORG] [--hash H] [--output FILE] DIR...
+	usage: `[--canonical] [--org ORG] [--hash H] [--hash-dir DIR [--strict-deps]] [--output FILE] DIR...
 
 Every build.yml linuxkit accepts gets the tag linuxkit gives it; what lkpkg
 would rather see written otherwise is printed as a warning on stderr (see
