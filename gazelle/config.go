@@ -60,7 +60,13 @@ func (*lkLang) RegisterFlags(fs *flag.FlagSet, cmd string, c *config.Config) {
 }
 
 // CheckFlags implements config.Configurer.
-func (*lkLang) CheckFlags(fs *flag.FlagSet, c *config.Config) error { return nil }
+func (l *lkLang) CheckFlags(fs *flag.FlagSet, c *config.Config) error {
+	// Gazelle's own -exclude (walk.Configurer), read for the prescan.
+	if f := fs.Lookup("exclude"); f != nil {
+		l.cliExcludes = f.Value.String()
+	}
+	return nil
+}
 
 // KnownDirectives implements config.Configurer.
 func (*lkLang) KnownDirectives() []string {

@@ -30,6 +30,9 @@ const languageName = "linuxkit"
 type lkLang struct {
 	language.BaseLifecycleManager
 
+	// cliExcludes is the value of Gazelle's -exclude flag.
+	cliExcludes string
+
 	// Filled by prescan, read-only afterwards.
 	scanned bool
 	pkgs    map[string]*pkgInfo // package directories (with a build.yml)

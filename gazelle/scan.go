@@ -50,7 +50,20 @@ func (l *lkLang) prescan(c *config.Config) {
 	l.bazelPkgs = map[string]bool{}
 	l.srcsDirs = map[string]bool{}
 	l.dependsRepos, l.moduleErr = moduleDependsImages(c.RepoRoot)
-	if m, err := gitignore.New(c.RepoRoot); err != nil {
+	// Which directories hold a .gitignore, from the directory listings of
+	// Gazelle's walk, so that the matcher does not look for one in each of
+	// the others. Filled as the walk below reaches a directory, before any
+	// path in it is matched; not used once a Gazelle exclusion might hide a
+	// .gitignore from those listings.
+	listed := map[string]bool{}
+	listingOK := !l.mayHideGitignore(c.RepoRoot)
+	if m, err := gitignore.New(c.RepoRoot, gitignore.WithListing(func(dir string) (has, known bool) {
+		if !listingOK {
+			return false, false
+		}
+		has, known = listed[dir]
+		return has, known
+	})); err != nil {
 		log.Printf("linuxkit: %v; not applying .gitignore files", err)
 	} else {
 		l.ignore = m
@@ -70,6 +83,14 @@ func (l *lkLang) prescan(c *config.Config) {
 			if err != nil {
 				return
 			}
+			if di.File != nil {
+				for _, d := range di.File.Directives {
+					if d.Key == "exclude" && patternMayMatchGitignore(d.Value) {
+						listingOK = false
+					}
+				}
+			}
+			listed[rel] = slices.Contains(di.RegularFiles, gitignoreFile)
 			if slices.Contains(di.RegularFiles, spec.DefaultBuildYML) && !l.ignored(path.Join(rel, spec.DefaultBuildYML), false) {
 				rels = append(rels, rel)
 			}
@@ -110,6 +131,32 @@ func (l *lkLang) prescan(c *config.Config) {
 			}
 		}
 	}
+}
+
+const gitignoreFile = ".gitignore"
+
+// mayHideGitignore reports whether an exclusion of Gazelle's command line
+// (-exclude) or .bazelignore might keep a .gitignore out of the walk's
+// directory listings. An exclude directive is checked as the prescan meets it.
+func (l *lkLang) mayHideGitignore(root string) bool {
+	// The flag's value is its patterns joined with ",".
+	if strings.Contains(l.cliExcludes, "{") {
+		return true
+	}
+	for p := range strings.SplitSeq(l.cliExcludes, ",") {
+		if p != "" && patternMayMatchGitignore(p) {
+			return true
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(root, ".bazelignore"))
+	return err == nil && strings.Contains(string(data), gitignoreFile)
+}
+
+// patternMayMatchGitignore reports whether a Gazelle exclude pattern might
+// match a file named .gitignore: its last element is that name or a glob.
+func patternMayMatchGitignore(p string) bool {
+	last := p[strings.LastIndexByte(p, '/')+1:]
+	return last == gitignoreFile || strings.ContainsAny(last, `*?[{\`)
 }
 
 // extraDir is the repo-relative directory that must hold a linuxkit_srcs

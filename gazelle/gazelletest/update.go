@@ -37,15 +37,33 @@ type visit struct {
 	imports []interface{}
 }
 
-// Update does in-process what `gazelle` (update, the whole repository) does
-// with the languages of //gazelle:gazelle_bin (proto, Go, then LinuxKit):
-// configure, walk, generate and merge, index, resolve, merge again, fix the
-// loads, and write the BUILD files that changed. It returns what the
+// AllLanguages are the languages of //gazelle:gazelle_bin, in its order:
+// proto, Go, then LinuxKit.
+func AllLanguages() []language.Language {
+	return []language.Language{proto.NewLanguage(), golang.NewLanguage(), lk.NewLanguage()}
+}
+
+// LinuxKitLanguages are the languages of //gazelle:gazelle_linuxkit: LinuxKit
+// alone, for trees whose only BUILD files are LinuxKit packages'.
+func LinuxKitLanguages() []language.Language {
+	return []language.Language{lk.NewLanguage()}
+}
+
+// Update is UpdateWith(root, AllLanguages()).
+func Update(root string) (logged string, err error) {
+	return UpdateWith(root, AllLanguages())
+}
+
+// UpdateWith does in-process what `gazelle` (update, the whole repository)
+// does with a gazelle_binary of the languages langs (fresh ones, in the
+// binary's order): configure, walk, generate and merge, index, resolve,
+// merge again, fix the loads, and write the BUILD files whose text changed
+// (compared, as gazelle does, with the text it read). It returns what the
 // languages logged, with gazelle's "gazelle: " prefix. The phases are
 // gazelle's library calls; only map_kind, alias_kind and the lang filter,
 // which no test case uses, are left out. It sets the log package's output
 // while it runs, so runs must not overlap.
-func Update(root string) (logged string, err error) {
+func UpdateWith(root string, langs []language.Language) (logged string, err error) {
 	var logs bytes.Buffer
 	prevOut, prevFlags, prevPrefix := log.Writer(), log.Flags(), log.Prefix()
 	log.SetOutput(&logs)
@@ -57,7 +75,6 @@ func Update(root string) (logged string, err error) {
 		log.SetPrefix(prevPrefix)
 	}()
 
-	langs := []language.Language{proto.NewLanguage(), golang.NewLanguage(), lk.NewLanguage()}
 	cexts := []config.Configurer{&config.CommonConfigurer{}, &walk.Configurer{}, &resolve.Configurer{}}
 	kinds := map[string]rule.KindInfo{}
 	byKind := map[string]resolve.Resolver{}
@@ -185,12 +202,16 @@ func Update(root string) (logged string, err error) {
 	return logs.String(), nil
 }
 
-// writeIfChanged saves f unless its file already holds that text, as gazelle
-// leaves an up-to-date BUILD file untouched.
+// writeIfChanged saves f unless its text is what was read from the file (a
+// new file has none), as gazelle leaves an up-to-date BUILD file untouched.
 func writeIfChanged(f *rule.File) error {
 	data := f.Format()
-	if old, err := os.ReadFile(f.Path); err == nil && bytes.Equal(old, data) {
+	if bytes.Equal(f.Content, data) {
 		return nil
 	}
-	return os.WriteFile(f.Path, data, 0o644)
+	if err := os.WriteFile(f.Path, data, 0o644); err != nil {
+		return err
+	}
+	f.Content = data
+	return nil
 }

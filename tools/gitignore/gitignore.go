@@ -29,6 +29,7 @@ import (
 type Matcher struct {
 	root    string
 	follow  bool
+	listed  func(dir string) (has, known bool)
 	exclude []pattern // .git/info/exclude: lowest precedence
 
 	mu   sync.Mutex
@@ -50,6 +51,17 @@ type Option func(*Matcher)
 // ignores those (it opens them with O_NOFOLLOW); in a Bazel sandbox, though,
 // every input, .gitignore included, is a symlink to the real file.
 func WithFollowSymlinks() Option { return func(m *Matcher) { m.follow = true } }
+
+// WithListing lets the caller, who has already listed the directories (a
+// Gazelle extension, from Gazelle's walk), say whether a directory holds a
+// .gitignore: listed(dir), dir slash-separated relative to the root ("" for
+// the root), returns has, and known = false when it cannot tell. A directory
+// known to have none is not looked into (no system call); else its
+// .gitignore is read as without the option. Most directories of a tree have
+// no .gitignore, so this saves a failed lookup per directory.
+func WithListing(listed func(dir string) (has, known bool)) Option {
+	return func(m *Matcher) { m.listed = listed }
+}
 
 // New returns a Matcher for the tree at root. It reads root/.gitignore and
 // root/.git/info/exclude right away, so that errors surface here; deeper
@@ -126,6 +138,14 @@ func readNoFollow(name string) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
+// hasIgnoreFile asks the caller's listing, if any, about dir.
+func (m *Matcher) hasIgnoreFile(dir string) (has, known bool) {
+	if m.listed == nil {
+		return false, false
+	}
+	return m.listed(dir)
+}
+
 // Match reports whether git would ignore the path rel (slash-separated,
 // relative to the root); isDir tells whether it is a directory (a symlink
 // to one is not). The root itself ("" or ".") is never ignored.
@@ -183,6 +203,8 @@ func (m *Matcher) dir(rel string) *dirState {
 		// git neither looks into an excluded directory nor reads its
 		// .gitignore, so nothing below it can be re-included.
 		d.excluded = true
+	} else if has, known := m.hasIgnoreFile(rel); known && !has {
+		// Listed by the caller: no .gitignore to read.
 	} else {
 		pats, err := m.read(rel)
 		if err != nil && m.err == nil {

@@ -140,6 +140,51 @@ func TestMatch(t *testing.T) {
 	}
 }
 
+// TestWithListing: a directory the listing says has no .gitignore is not
+// read (its .gitignore, there on disk, is not applied); one it says has one,
+// or cannot tell about, is read.
+func TestWithListing(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"listed", "unlisted", "unknown"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, d, ".gitignore"), []byte("*.tmp\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var asked []string
+	m, err := New(root, WithListing(func(dir string) (has, known bool) {
+		asked = append(asked, dir)
+		switch dir {
+		case "listed":
+			return true, true
+		case "unlisted":
+			return false, true
+		}
+		return false, false
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		rel  string
+		want bool
+	}{
+		{"listed/a.tmp", true},
+		{"unlisted/a.tmp", false}, // the listing is trusted
+		{"unknown/a.tmp", true},
+		{"unknown/b.tmp", true}, // asked once per directory
+	} {
+		if got := m.Match(tc.rel, false); got != tc.want {
+			t.Errorf("Match(%q) = %v, want %v", tc.rel, got, tc.want)
+		}
+	}
+	if want := []string{"listed", "unlisted", "unknown"}; strings.Join(asked, ",") != strings.Join(want, ",") {
+		t.Errorf("listing asked about %q, want %q", asked, want)
+	}
+}
+
 func TestNewErrors(t *testing.T) {
 	if _, err := New(filepath.Join(t.TempDir(), "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("missing root: %v", err)
