@@ -43,6 +43,8 @@ type attestation struct {
 // for amd64 and arm64, exports OCI, and reads the SBOM attestations back:
 // each names its image, lists busybox and the files of both layers. A
 // second build after pruning BuildKit's cache gives the same SBOM bytes.
+// A global ARG BUILDKIT_SBOM_SCAN_CONTEXT=true makes BuildKit mount the build context as an
+// extra tree: its SBOM is a second attestation, named after it.
 func TestBuildKitRunsTheScanner(t *testing.T) {
 	bk := testenv.BuildKit(t)
 	reg := testenv.StartRegistry(t)
@@ -50,7 +52,7 @@ func TestBuildKitRunsTheScanner(t *testing.T) {
 	scanner := testenv.SBOMScanner(t, reg)
 
 	ctxDir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte("FROM "+base+"\nCOPY hello.txt /etc/hello.txt\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte("ARG BUILDKIT_SBOM_SCAN_CONTEXT=true\nFROM "+base+"\nCOPY hello.txt /etc/hello.txt\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(ctxDir, "hello.txt"), []byte("hello\n"), 0o644); err != nil {
@@ -64,7 +66,7 @@ func TestBuildKitRunsTheScanner(t *testing.T) {
 	}
 	defer c.Close()
 
-	build := func(out string) map[string]attestation {
+	build := func(out string) map[string]map[string]attestation {
 		fs, err := fsutil.NewFS(ctxDir)
 		if err != nil {
 			t.Fatal(err)
@@ -94,7 +96,20 @@ func TestBuildKitRunsTheScanner(t *testing.T) {
 	if len(first) != 2 {
 		t.Fatalf("SBOM attestations for %d platforms, want amd64 and arm64", len(first))
 	}
-	for plat, a := range first {
+	for plat, docs := range first {
+		var names []string
+		for n := range docs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		if strings.Join(names, ",") != "sbom,sbom-context" {
+			t.Errorf("%s: SPDX documents %q, want the image's (sbom) and the context's (sbom-context)", plat, names)
+		}
+		// BuildKit mounts only the context paths the build uses: hello.txt.
+		if c := docs["sbom-context"]; !listsFile(c, "hello.txt") {
+			t.Errorf("%s: the context's SBOM does not list hello.txt: %+v", plat, c.Predicate.Files)
+		}
+		a := docs["sbom"]
 		if len(a.Subject) == 0 || !strings.HasPrefix(a.Subject[0].Name, "pkg:docker/example.test/sbom@latest") || a.Subject[0].Digest["sha256"] == "" {
 			t.Errorf("%s: subject %+v, want the image", plat, a.Subject)
 		}
@@ -134,9 +149,18 @@ func TestBuildKitRunsTheScanner(t *testing.T) {
 	}
 }
 
-// readSBOMs returns the SPDX attestation of each platform in the OCI layout
-// out, keyed by the platform of the image it refers to.
-func readSBOMs(t *testing.T, out string) map[string]attestation {
+func listsFile(a attestation, name string) bool {
+	for _, f := range a.Predicate.Files {
+		if f.FileName == name {
+			return true
+		}
+	}
+	return false
+}
+
+// readSBOMs returns the SPDX attestations in the OCI layout out, keyed by
+// the platform of the image they refer to and the SPDX document's name.
+func readSBOMs(t *testing.T, out string) map[string]map[string]attestation {
 	t.Helper()
 	p, err := layout.FromPath(out)
 	if err != nil {
@@ -164,7 +188,7 @@ func readSBOMs(t *testing.T, out string) map[string]attestation {
 			platOf[d.Digest] = d.Platform.OS + "/" + d.Platform.Architecture
 		}
 	}
-	res := map[string]attestation{}
+	res := map[string]map[string]attestation{}
 	var kinds []string
 	for _, d := range m.Manifests {
 		if d.Annotations["vnd.docker.reference.type"] != "attestation-manifest" {
@@ -202,7 +226,10 @@ func readSBOMs(t *testing.T, out string) map[string]attestation {
 			if err := json.Unmarshal(b, &a); err != nil {
 				t.Fatalf("%s: SPDX attestation: %v\n%.300s", plat, err, b)
 			}
-			res[plat] = a
+			if res[plat] == nil {
+				res[plat] = map[string]attestation{}
+			}
+			res[plat][a.Predicate.Name] = a
 		}
 	}
 	sort.Strings(kinds)
