@@ -151,6 +151,9 @@ func TestBuildKitProtocolListsBusyboxAndFiles(t *testing.T) {
 	if d.CreationInfo.Created != "1970-01-01T00:00:00Z" {
 		t.Errorf("created %q, want the epoch without SOURCE_DATE_EPOCH", d.CreationInfo.Created)
 	}
+	if got := strings.Join(d.CreationInfo.Creators, ","); got != "Tool: rules_linuxkit-sbomscanner,Tool: syft-v1.57.1" {
+		t.Errorf("creators %q, want the scanner and syft's version", got)
+	}
 	if !strings.HasPrefix(d.DocumentNamespace, "https://github.com/rules-linuxkit/rules_linuxkit/spdx/sbom-") {
 		t.Errorf("documentNamespace %q", d.DocumentNamespace)
 	}

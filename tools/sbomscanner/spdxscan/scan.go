@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -109,6 +110,9 @@ func normalize(doc *spdx.Document, o Options) error {
 	}
 	doc.CreationInfo.Created = o.Created.UTC().Format(time.RFC3339)
 	doc.CreationInfo.Creators = []common.Creator{{CreatorType: "Tool", Creator: Tool}}
+	if v := syftVersion(); v != "" {
+		doc.CreationInfo.Creators = append(doc.CreationInfo.Creators, common.Creator{CreatorType: "Tool", Creator: "syft-" + v})
+	}
 	dropDirectories(doc, o.Dir)
 	sort.SliceStable(doc.Packages, func(i, j int) bool {
 		return doc.Packages[i].PackageSPDXIdentifier < doc.Packages[j].PackageSPDXIdentifier
@@ -164,6 +168,21 @@ func dropDirectories(doc *spdx.Document, dir string) {
 		rels = append(rels, r)
 	}
 	doc.Relationships = rels
+}
+
+// syftVersion is the version of syft linked into this binary (from its
+// build information: fixed for a given build).
+func syftVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, d := range bi.Deps {
+		if d.Path == "github.com/anchore/syft" {
+			return d.Version
+		}
+	}
+	return ""
 }
 
 func relKey(r *spdx.Relationship) string {
