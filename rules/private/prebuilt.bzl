@@ -100,7 +100,8 @@ lkpkg_unavailable = rule(
 )
 
 _SOURCE_HINT = ("or build lkpkg from source with rules_go: register_toolchains(\"@rules_linuxkit//rules:lkpkg_toolchain\") " +
-                "in your MODULE.bazel (it then needs a Go SDK: go_sdk.host() or go_sdk.download())")
+                "in your MODULE.bazel (it then needs a Go SDK: go_sdk.host() or go_sdk.download()), or in a WORKSPACE before " +
+                "rules_linuxkit_register_toolchains() (with rules_go, gazelle and rules_linuxkit's deps.bzl)")
 
 def declare_prebuilt(version, url_templates):
     """Declares the archive repositories of one release and the hub `lkpkg_toolchains`.
@@ -118,7 +119,8 @@ def declare_prebuilt(version, url_templates):
             name = "lkpkg_toolchains",
             platforms = [],
             unavailable = ("rules_linuxkit: no prebuilt lkpkg for version %r (releases this copy of rules_linuxkit knows, " +
-                           "in rules/private/versions.bzl: %s). Use linuxkit.toolchain(version = ...) with one of them, %s.") %
+                           "in rules/private/versions.bzl: %s). Use linuxkit.toolchain(version = ...) with one of them " +
+                           "(WORKSPACE: rules_linuxkit_register_toolchains(version = ...)), %s.") %
                           (version, known, _SOURCE_HINT),
         )
         return

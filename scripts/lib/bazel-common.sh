@@ -60,3 +60,18 @@ mode() {
 		;;
 	esac
 }
+
+# WORKSPACE mode on a machine with no access to the sites Bazel's WORKSPACE suffix and
+# rules_linuxkit_dependencies() download from: Debian's copies (paths in the chroot),
+# as --override_repository=NAME=PATH values.
+WORKSPACE_DEBIAN_OVERRIDES=(
+	"bazel_skylib=/usr/share/bazel/tools/skylib"
+	"platforms=/usr/share/bazel/tools/platforms"
+	"bazel_features=/usr/share/bazel/tools/features"
+	"rules_cc=/usr/share/bazel/rules/cc"
+	"rules_java=/usr/share/bazel/rules/java"
+	"rules_proto=/usr/share/bazel/rules/proto"
+	"rules_license=/usr/share/bazel/rules/license"
+	"rules_python=/usr/share/bazel/rules/python"
+	"rules_shell=/usr/share/bazel/rules/shell"
+)

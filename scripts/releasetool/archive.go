@@ -113,13 +113,14 @@ func buildLkpkg(root, out, version, goos, goarch string) (archive, error) {
 
 // sourceArchive writes rules_linuxkit-VERSION.tar.gz: the files git tracks (as they are
 // in the checkout), under rules_linuxkit-VERSION/, with MODULE.bazel's version set and
-// the new versions.bzl.
-func sourceArchive(root, out, version string, versionsBzl []byte) (archive, error) {
+// the new versions.bzl. It also returns the archive's files by their path below the top
+// directory.
+func sourceArchive(root, out, version string, versionsBzl []byte) (archive, map[string][]byte, error) {
 	cmd := exec.Command("git", "ls-files", "-z")
 	cmd.Dir = root
 	list, err := cmd.Output()
 	if err != nil {
-		return archive{}, fmt.Errorf("git ls-files in %s: %w", root, err)
+		return archive{}, nil, fmt.Errorf("git ls-files in %s: %w", root, err)
 	}
 	prefix := "rules_linuxkit-" + version + "/"
 	var entries []entry
@@ -134,19 +135,19 @@ func sourceArchive(root, out, version string, versionsBzl []byte) (archive, erro
 			continue // deleted in the checkout, not yet committed
 		}
 		if err != nil {
-			return archive{}, err
+			return archive{}, nil, err
 		}
 		if !st.Mode().IsRegular() {
-			return archive{}, fmt.Errorf("%s: only regular files can be released (mode %v)", f, st.Mode())
+			return archive{}, nil, fmt.Errorf("%s: only regular files can be released (mode %v)", f, st.Mode())
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return archive{}, err
+			return archive{}, nil, err
 		}
 		switch f {
 		case "MODULE.bazel":
 			if data, err = setModuleVersion(data, version); err != nil {
-				return archive{}, err
+				return archive{}, nil, err
 			}
 		case versionsPath:
 			data, seenVersions = versionsBzl, true
@@ -160,7 +161,12 @@ func sourceArchive(root, out, version string, versionsBzl []byte) (archive, erro
 	if !seenVersions {
 		entries = append(entries, entry{name: prefix + versionsPath, mode: 0o644, data: versionsBzl})
 	}
-	return writeTarGz(out, "rules_linuxkit-"+version+".tar.gz", entries)
+	files := map[string][]byte{}
+	for _, e := range entries {
+		files[strings.TrimPrefix(e.name, prefix)] = e.data
+	}
+	a, err := writeTarGz(out, "rules_linuxkit-"+version+".tar.gz", entries)
+	return a, files, err
 }
 
 // setModuleVersion replaces the version in MODULE.bazel's module() call.

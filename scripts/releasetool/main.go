@@ -79,7 +79,7 @@ func run(args []string) error {
 		return err
 	}
 
-	src, err := sourceArchive(root, *out, *version, versionsBzl)
+	src, files, err := sourceArchive(root, *out, *version, versionsBzl)
 	if err != nil {
 		return err
 	}
@@ -88,5 +88,5 @@ func run(args []string) error {
 	if err := os.WriteFile(filepath.Join(*out, "SHA256SUMS"), []byte(strings.Join(sums, "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
-	return writeRegistryEntry(root, *out, *version, src)
+	return writeRegistryEntry(root, *out, *version, src, files)
 }

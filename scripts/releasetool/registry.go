@@ -16,9 +16,11 @@ const (
 )
 
 // writeRegistryEntry fills in .bcr/'s templates as the Bazel Central Registry's
-// publishing tooling does and writes out/bcr, a registry with this one module version:
-// what a BCR pull request would add, and a registry tests can point --registry at.
-func writeRegistryEntry(root, out, version string, src archive) error {
+// publishing tooling does, checks them against the source archive (files: its files below
+// the top directory) as the registry would, and writes out/bcr, a registry with this one
+// module version: what a BCR pull request would add, and a registry tests can point
+// --registry at.
+func writeRegistryEntry(root, out, version string, src archive, files map[string][]byte) error {
 	fill := strings.NewReplacer("{OWNER}", owner, "{REPO}", repoName, "{VERSION}", version, "{TAG}", "v"+version)
 	read := func(name string) ([]byte, error) {
 		data, err := os.ReadFile(filepath.Join(root, ".bcr", name))
@@ -58,9 +60,15 @@ func writeRegistryEntry(root, out, version string, src archive) error {
 		return fmt.Errorf(".bcr/metadata.template.json: %w", err)
 	}
 	metadata["versions"] = []string{version}
+	if err := checkMetadata([]byte(fill.Replace(string(meta))), source["url"].(string)); err != nil {
+		return err
+	}
 
 	presubmit, err := read("presubmit.yml")
 	if err != nil {
+		return err
+	}
+	if err := checkPresubmit(presubmit, files); err != nil {
 		return err
 	}
 	module, err := os.ReadFile(filepath.Join(root, "MODULE.bazel"))
@@ -71,14 +79,14 @@ func writeRegistryEntry(root, out, version string, src archive) error {
 		return err
 	}
 
-	files := map[string][]byte{
+	outputs := map[string][]byte{
 		filepath.Join(out, "bcr", "bazel_registry.json"): []byte("{}\n"),
 		filepath.Join(modDir, "metadata.json"):           indentJSON(metadata),
 		filepath.Join(verDir, "source.json"):             indentJSON(source),
 		filepath.Join(verDir, "presubmit.yml"):           presubmit,
 		filepath.Join(verDir, "MODULE.bazel"):            module,
 	}
-	for path, data := range files {
+	for path, data := range outputs {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			return err
 		}

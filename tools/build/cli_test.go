@@ -115,8 +115,8 @@ func TestCLIHermeticBuilderLifecycle(t *testing.T) {
 		"--output-dir", out, "--context-from", "nowhere.invalid/busybox:1=" + baseLayout, pkgDir}
 
 	// A hermetic build never starts a daemon.
-	if _, errOut, err := c.run(args...); err == nil || !strings.Contains(errOut, "lkpkg builder start") {
-		t.Fatalf("hermetic build without a daemon: err %v, stderr %q; want a hint to run lkpkg builder start", err, errOut)
+	if _, errOut, err := c.run(args...); err == nil || !strings.Contains(errOut, "bazel run @rules_linuxkit//:buildkitd") {
+		t.Fatalf("hermetic build without a daemon: err %v, stderr %q; want the one command that starts one, bazel run @rules_linuxkit//:buildkitd", err, errOut)
 	}
 
 	// Two concurrent starts give one daemon.

@@ -7,7 +7,7 @@
 // BUILDKIT_HOST, then the machine config file, then the local daemon. Only the CLI starts the local daemon
 // (Ensure); Bazel actions must never start a daemon that outlives them, so
 // they find an address where they execute or an already running local
-// daemon (Connect mode), and fail with a message naming `lkpkg builder start` otherwise.
+// daemon (Action mode), and fail with a message naming `bazel run @rules_linuxkit//:buildkitd` otherwise.
 //
 // The local daemon's directory (Dir) holds:
 //

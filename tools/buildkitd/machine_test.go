@@ -84,6 +84,25 @@ func TestMachineConfigErrorsNameTheFile(t *testing.T) {
 	}
 }
 
+// In a Bazel action (lkpkg build --hermetic) the user has no lkpkg on PATH: the one
+// command the error gives is Bazel's.
+func TestResolveActionNamesTheBazelCommand(t *testing.T) {
+	user, system := machineDirs(t)
+	t.Setenv(EnvDir, t.TempDir())
+	_, err := Resolve(context.Background(), "", TLS{}, Action)
+	if err == nil {
+		t.Fatal("no daemon anywhere, yet Resolve succeeded")
+	}
+	for _, want := range []string{"$" + EnvHost, filepath.Join(user, "rules_linuxkit", MachineConfigName), filepath.Join(system, MachineConfigName), "bazel run @rules_linuxkit//:buildkitd"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "lkpkg builder start") {
+		t.Errorf("error %q names a second command, lkpkg builder start, which a Bazel user may not have", err)
+	}
+}
+
 func TestResolveConnectSaysWhereItLooked(t *testing.T) {
 	user, system := machineDirs(t)
 	t.Setenv(EnvDir, t.TempDir())

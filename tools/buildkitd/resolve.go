@@ -65,10 +65,23 @@ const (
 	// Start starts the local daemon when it does not run (the CLI).
 	Start Mode = iota
 	// Connect only connects to a running local daemon and never starts
-	// one: what a Bazel action does, since a daemon must not be started
-	// inside a sandboxed action and outlive it.
+	// one (the CLI's builder status and stop).
 	Connect
+	// Action is Connect in a Bazel action (lkpkg build --hermetic), since a
+	// daemon must not be started inside a sandboxed action and outlive it.
+	// Its error names the Bazel command that starts the daemon: a Bazel user
+	// runs a prebuilt lkpkg that is not on PATH.
+	Action
 )
+
+// startCommand is the one command that starts the local daemon, as an error
+// message of the mode gives it.
+func (m Mode) startCommand() string {
+	if m == Action {
+		return "`bazel run @rules_linuxkit//:buildkitd`"
+	}
+	return "`lkpkg builder start`"
+}
 
 // Target is a resolved daemon.
 type Target struct {
@@ -138,13 +151,13 @@ func Resolve(ctx context.Context, addr string, tls TLS, mode Mode) (*Target, err
 		return nil, err
 	}
 	switch mode {
-	case Connect:
+	case Connect, Action:
 		if !l.Running(ctx) {
 			if err := l.busy(); err != nil {
 				return nil, err
 			}
-			return nil, fmt.Errorf("no BuildKit daemon: looked for --builder-addr, $%s, %s, then the local daemon at %s, which does not run; start it, outside the build, with `lkpkg builder start` (or `bazel run @rules_linuxkit//:buildkitd`), or name a daemon in one of those files",
-				EnvHost, strings.Join(MachineConfigFiles(), " and "), l.Address())
+			return nil, fmt.Errorf("no BuildKit daemon: looked for --builder-addr, $%s, %s, then the local daemon at %s, which does not run; start it, outside the build, with %s, or name a daemon in one of those files",
+				EnvHost, strings.Join(MachineConfigFiles(), " and "), l.Address(), mode.startCommand())
 		}
 	default:
 		if _, err := l.Ensure(ctx); err != nil {

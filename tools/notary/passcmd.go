@@ -39,14 +39,14 @@ func (c *capped) Write(p []byte) (int, error) {
 // runPassCommand runs line with sh -c and returns its stdout. The command
 // runs in its own process group, which is killed when it outlives timeout,
 // when ctx ends (lkpkg interrupted), and once it has finished (nothing it
-// spawned lingers); the kernel kills the shell if lkpkg dies. Its stderr
+// spawned lingers); on Linux the kernel kills the shell if lkpkg dies. Its stderr
 // goes nowhere (a failing tool may print the secret there) and errors say
 // only how it ended. file names config.yml in errors.
 func runPassCommand(ctx context.Context, line, file string, timeout time.Duration) ([]byte, error) {
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(tctx, "sh", "-c", line)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = passCommandAttr()
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	// A grandchild holding stdout open must not keep Wait waiting.
 	cmd.WaitDelay = time.Second

@@ -309,7 +309,7 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	defer stop()
 	mode := buildkitd.Start
 	if hermetic {
-		mode = buildkitd.Connect
+		mode = buildkitd.Action
 	}
 	// Nothing to build (every output reused): BuildKit is not needed.
 	var c *client.Client
