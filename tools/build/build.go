@@ -34,7 +34,6 @@ package build
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -239,14 +238,7 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 			return nil, err
 		}
 	}
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(stage, "result.json"), append(b, '\n'), 0o644); err != nil {
-		return nil, err
-	}
-	if err := commitOutput(stage, out); err != nil {
+	if err := finishOutput(stage, out, res); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -42,8 +42,14 @@ Nothing is pushed unless --push.
 As linuxkit pkg build without --force, a package whose output in the store
 (--cache, or the default above) already holds its tag for every arch to
 build is not rebuilt: that output is used, and BuildKit is not contacted
-when nothing needs building. --force rebuilds. An --output-dir is always
-built. --skip-platforms linux/<arch>,... leaves arches out (a package left
+when nothing needs building. A package the store lacks is then looked up
+in the registry (--registry, else its org's), as linuxkit does: when the
+registry has its tag with every arch to build, it is not built; with
+--pull (and with --push, as pushing needs it) it is pulled into the store
+as if built, otherwise nothing is written (a package of the same run that
+builds from it still gets it pulled). A registry that cannot be read
+counts as not having it. --force rebuilds (not with --pull). An
+--output-dir is always built. --skip-platforms linux/<arch>,... leaves arches out (a package left
 with none is skipped, not an error); --dockerfile replaces build.yml's
 dockerfile; --build-arg-file FILE adds NAME=VALUE lines, @lkt: paths
 relative to FILE's directory; --ignore-cached serves FROM lines only from
@@ -258,6 +264,7 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 			return err
 		}
 		storeContexts(&b, fileDeps)
+		b.Remote = lk.remote(pf.reg.options(nil).Registry, *doPush)
 	}
 
 	plan, err := b.Plan(dirs)
@@ -311,20 +318,24 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	if hermetic {
 		mode = buildkitd.Connect
 	}
-	// Nothing to build (every output reused): BuildKit is not needed.
+	// BuildKit is reached only when something is built: not when every
+	// output is reused or comes from the registry.
 	var c *client.Client
-	if plan.NeedsBuild() {
+	defer func() {
+		if c != nil {
+			c.Close()
+		}
+	}()
+	b.Connect = func(ctx context.Context) (*client.Client, error) {
 		target, err := bf.resolve(ctx, mode, stderr)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if c, err = target.Client(ctx); err != nil {
-			return err
-		}
-		defer c.Close()
+		c, err = target.Client(ctx)
+		return c, err
 	}
 
-	return b.Run(ctx, c, plan, func(p *pkg.Package, out string, res *build.Result) error {
+	return b.Run(ctx, nil, plan, func(p *pkg.Package, out string, res *build.Result) error {
 		// Bazel actions (--hermetic) read result.json; a line on their
 		// stdout would only be echoed by Bazel after every build.
 		if !hermetic {
