@@ -19,6 +19,7 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/buildkitd"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/depends"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/dockerload"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
@@ -183,6 +184,18 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	if *doPush && *format == "tar" {
 		return errors.New("--push needs --output-format dir")
 	}
+	var engine *dockerload.Engine
+	if lk.docker {
+		switch {
+		case hermetic:
+			return errors.New("--docker does not go with --hermetic (a Bazel action writes only its declared outputs)")
+		case *format == "tar":
+			return errors.New("--docker needs --output-format dir")
+		}
+		if engine, err = dockerload.FromEnv(); err != nil {
+			return err
+		}
+	}
 	if hermetic && *outputDir == "" {
 		return errors.New("--hermetic needs --output-dir")
 	}
@@ -340,6 +353,11 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 		// stdout would only be echoed by Bazel after every build.
 		if !hermetic {
 			fmt.Fprintf(stdout, "%s %s %s\n", res.Ref, res.Digest, out)
+		}
+		if engine != nil {
+			if err := loadIntoDocker(ctx, engine, p, out, res, stderr); err != nil {
+				return err
+			}
 		}
 		if po, ok := pushOpts[p]; ok {
 			if err := pushOutput(ctx, p, out, false, po, stdout); err != nil {
