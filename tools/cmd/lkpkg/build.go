@@ -167,6 +167,9 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	if err := pf.reg.check(stderr); err != nil {
+		return err
+	}
 	g := globalsOf(fs)
 	*progress = g.progressMode(*progress)
 	opts := flags.options(fs)
@@ -256,7 +259,7 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 		}
 	}
 	bo.PkgOptions = opts
-	if bo.Depends, err = dependsSource(hermetic, dependsImages, pf.reg.insecure); err != nil {
+	if bo.Depends, err = dependsSource(hermetic, dependsImages, pf.reg.options(nil).Registry); err != nil {
 		return err
 	}
 	b.Options = bo
@@ -371,9 +374,11 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 // dependsSource is where build.yml's depends images come from: the
 // --depends-image layouts (always, with --hermetic: an action pulls
 // nothing), else their registries.
-func dependsSource(hermetic bool, pairs, insecure []string) (depends.Source, error) {
+func dependsSource(hermetic bool, pairs []string, reg registry.Registry) (depends.Source, error) {
 	if !hermetic && len(pairs) == 0 {
-		return depends.Remote{Registry: registry.Registry{Insecure: insecure}}, nil
+		// The images' own registries: no --registry prefix.
+		reg.Prefix = ""
+		return depends.Remote{Registry: reg}, nil
 	}
 	m := map[string]string{}
 	for _, pr := range pairs {

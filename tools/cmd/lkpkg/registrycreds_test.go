@@ -1,0 +1,74 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
+)
+
+// TestRegistryCreds: linuxkit's --registry-creds <registry>=<user>:<password>
+// against a real registry that demands them: they go to that registry
+// only, lkpkg warns that argv shows them, and no output of lkpkg holds the
+// password, whatever happens.
+func TestRegistryCreds(t *testing.T) {
+	const user, password = "ci-user", "pw-Zq8sK3vR"
+	reg := testenv.StartAuthRegistry(t, user, password)
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no credentials of docker's
+	dir, outs := pushPkg(t, false, "c1", "amd64")
+	var outputs []string
+	push := func(args ...string) (int, string) {
+		t.Helper()
+		args = append([]string{"push", "--hermetic", "--input-dir", outs["amd64"], "--registry", reg.Host, "--progress", "plain"}, args...)
+		code, stdout, stderr := lkpkg(t, append(args, dir)...)
+		outputs = append(outputs, stdout, stderr)
+		return code, stderr
+	}
+
+	// Without credentials, or with them for another host, the registry
+	// refuses the push.
+	if code, stderr := push(); code == 0 || !strings.Contains(stderr, "UNAUTHORIZED") && !strings.Contains(stderr, "401") {
+		t.Errorf("push without credentials: exit %d\n%s", code, stderr)
+	}
+	if code, stderr := push("--registry-creds", "other.example="+user+":"+password); code == 0 {
+		t.Errorf("push with credentials for another host: exit %d\n%s", code, stderr)
+	}
+	// For its host: pushed, with the warning naming the safer ways.
+	code, stderr := push("--registry-creds", "http://"+reg.Host+"/="+user+":"+password)
+	if code != 0 {
+		t.Fatalf("push --registry-creds: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"warning: --registry-creds", "other users and processes", "config.json", "credential helper"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	// A wrong password: refused by the registry, the password not shown.
+	if code, stderr := push("--registry-creds", reg.Host+"="+user+":"+password+"-wrong"); code == 0 {
+		t.Errorf("push with a wrong password: exit %d\n%s", code, stderr)
+	}
+	// Malformed values: refused before anything, the value not shown.
+	for _, v := range []string{reg.Host + "=" + user + ":", "=" + user + ":" + password, password} {
+		if code, stderr := push("--registry-creds", v); code != 1 || !strings.Contains(stderr, "--registry-creds #1") {
+			t.Errorf("--registry-creds %q: exit %d\n%s", v, code, stderr)
+		}
+	}
+	// The same flag on build (and its pull from the registry) and manifest.
+	code, _, stderr = lkpkg(t, "manifest", "--registry", reg.Host, "--registry-creds", reg.Host+"="+user+":"+password, "--hash", "c1", dir)
+	outputs = append(outputs, stderr)
+	if code != 0 {
+		t.Errorf("manifest --registry-creds: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := lkpkg(t, "build", "--pull", "--cache", t.TempDir(), "--builder-addr", noBuildKit, "--registry", reg.Host,
+		"--registry-creds", reg.Host+"="+user+":"+password, "--hash", "c1", dir)
+	outputs = append(outputs, stdout, stderr)
+	if code != 0 || !strings.Contains(stderr, "pulled from the registry") {
+		t.Errorf("build --pull --registry-creds: exit %d\n%s", code, stderr)
+	}
+
+	for _, o := range outputs {
+		if strings.Contains(o, password) {
+			t.Errorf("an output of lkpkg holds the password:\n%s", o)
+		}
+	}
+}
