@@ -57,6 +57,12 @@ relative to FILE's directory; --ignore-cached serves FROM lines only from
 packages built in this run. --dry-run prints what would be built and pushed
 (resolved build args, labels, named contexts, tags) and does nothing else.
 
+--docker also loads the images into the docker engine at $DOCKER_HOST
+(default unix:///var/run/docker.sock) as linuxkit does:
+org/image:<tag>-<arch> for each arch and org/image:<tag> for this
+machine's arch (with --release, the release tags the same way). It
+implies --pull.
+
 OUT is written whole into a temporary sibling, then renamed into place; it
 gets a .lkpkg-output marker file. An existing OUT is replaced only if it has
 that marker (an earlier lkpkg output) or holds no files (only empty
@@ -358,7 +364,7 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 			fmt.Fprintf(stdout, "%s %s %s\n", res.Ref, res.Digest, out)
 		}
 		if engine != nil {
-			if err := loadIntoDocker(ctx, engine, p, out, res, stderr); err != nil {
+			if err := loadIntoDocker(ctx, engine, p, out, res, pushOpts[p].Release, stderr); err != nil {
 				return err
 			}
 		}

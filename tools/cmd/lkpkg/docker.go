@@ -17,8 +17,16 @@ import (
 // loadIntoDocker loads the build output out of p into the engine, as
 // linuxkit's Pkg.Build does with --docker (WithBuildTargetDockerCache):
 // each arch's image as org/image:<tag>-<arch>, and the image of the
-// machine's own arch also as org/image:<tag>.
-func loadIntoDocker(ctx context.Context, e *dockerload.Engine, p *pkg.Package, out string, res *build.Result, stderr io.Writer) error {
+// machine's own arch also as org/image:<tag>; when releasing (release not
+// empty) also under the release tag the same way.
+func loadIntoDocker(ctx context.Context, e *dockerload.Engine, p *pkg.Package, out string, res *build.Result, release string, stderr io.Writer) error {
+	var relRef string
+	if release != "" {
+		var err error
+		if relRef, err = p.ReleaseRef(release); err != nil {
+			return err
+		}
+	}
 	for _, a := range res.Arches {
 		lp, err := layout.FromPath(filepath.Join(out, a.Layout))
 		if err != nil {
@@ -42,6 +50,14 @@ func loadIntoDocker(ctx context.Context, e *dockerload.Engine, p *pkg.Package, o
 		tags := []string{a.Ref}
 		if a.Arch == runtime.GOARCH {
 			tags = append(tags, res.Ref)
+		}
+		if relRef != "" {
+			// linuxkit's Pkg.Build tags <release>-<arch>, and <release>
+			// for the machine's arch.
+			tags = append(tags, relRef+"-"+a.Arch)
+			if a.Arch == runtime.GOARCH {
+				tags = append(tags, relRef)
+			}
 		}
 		if err := e.Load(ctx, img, tags); err != nil {
 			return fmt.Errorf("%s: %w", a.Ref, err)

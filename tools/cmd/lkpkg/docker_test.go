@@ -23,14 +23,21 @@ func TestBuildDocker(t *testing.T) {
 	t.Setenv(dockerload.EnvHost, engine.Host)
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
-		"build.yml":  "image: loaded\norg: lkt\narches: [amd64, arm64]\n",
+		"build.yml":  "image: loaded\norg: lkt\narches: [amd64, arm64]\ndisable-content-trust: true\n",
 		"Dockerfile": "ARG BASE\nFROM $BASE\nCOPY hello /hello\n",
 		"hello":      "hello\n",
 	})
+	cache := t.TempDir()
 	code, stdout, stderr := lkpkg(t, "build", "--docker", "--builder-addr", d.Address(), "--progress", "quiet",
-		"--cache", t.TempDir(), "--registry", reg.Host, "--build-arg", "BASE="+base, "--hash", "d1", dir)
+		"--cache", cache, "--registry", reg.Host, "--build-arg", "BASE="+base, "--hash", "d1", dir)
 	if code != 0 {
 		t.Fatalf("build --docker: %d\n%s\n%s", code, stdout, stderr)
+	}
+	// Pushing a release: the release tags too (the output is reused).
+	code, stdout, stderr2 := lkpkg(t, "build", "--docker", "--push", "--release", "1.0", "--builder-addr", noBuildKit, "--progress", "quiet",
+		"--cache", cache, "--registry", reg.Host, "--build-arg", "BASE="+base, "--hash", "d1", dir)
+	if code != 0 {
+		t.Fatalf("build --docker --push --release: %d\n%s\n%s", code, stdout, stderr2)
 	}
 	e, err := dockerload.New(engine.Host)
 	if err != nil {
@@ -40,9 +47,9 @@ func TestBuildDocker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"lkt/loaded:d1-amd64", "lkt/loaded:d1-arm64"}
+	want := []string{"lkt/loaded:d1-amd64", "lkt/loaded:d1-arm64", "lkt/loaded:1.0-amd64", "lkt/loaded:1.0-arm64"}
 	if slices.Contains([]string{"amd64", "arm64"}, runtime.GOARCH) {
-		want = append(want, "lkt/loaded:d1")
+		want = append(want, "lkt/loaded:d1", "lkt/loaded:1.0")
 	}
 	for _, w := range want {
 		if !slices.Contains(tags, w) {
