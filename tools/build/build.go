@@ -43,7 +43,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/session"
 	"github.com/tonistiigi/fsutil"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/depends"
@@ -96,6 +98,9 @@ type Options struct {
 	// Depends gives the images build.yml's depends lists (tools/depends);
 	// nil pulls them from their registries (depends.Remote).
 	Depends depends.Source
+	// Keychain, when set, gives BuildKit's pulls (FROM images) registry
+	// credentials, each host only its own; nil gives BuildKit none.
+	Keychain authn.Keychain
 }
 
 // Arches returns the arches to build: build.yml's, in its order, restricted
@@ -221,6 +226,9 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		}},
 	}
 
+	if o.Keychain != nil {
+		solveOpt.Session = []session.Attachable{authAttachable(o.Keychain)}
+	}
 	if err := solve(ctx, c, solveOpt, o, dockerfile); err != nil {
 		return nil, err
 	}

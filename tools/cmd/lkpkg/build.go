@@ -287,6 +287,9 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 		}
 		storeContexts(&b, fileDeps)
 		b.Remote = lk.remote(pf.reg.options(nil).Registry, *doPush)
+		// BuildKit's pulls of FROM images get the same credentials (as
+		// linuxkit hands --registry-creds and docker's to its builder).
+		b.Options.Keychain = pf.reg.options(nil).Registry.AuthKeychain()
 	}
 
 	plan, err := b.Plan(dirs)

@@ -4,6 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
 )
 
@@ -64,6 +68,40 @@ func TestRegistryCreds(t *testing.T) {
 	outputs = append(outputs, stdout, stderr)
 	if code != 0 || !strings.Contains(stderr, "pulled from the registry") {
 		t.Errorf("build --pull --registry-creds: exit %d\n%s", code, stderr)
+	}
+
+	// BuildKit's pull of a FROM image in that registry gets them too (as
+	// linuxkit's builder does), and only with them.
+	idx, err := testenv.BusyboxIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := reg.Host + "/lkpkg/busybox:latest"
+	baseRef, err := name.ParseReference(base, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(baseRef, idx, remote.WithAuth(&authn.Basic{Username: user, Password: password})); err != nil {
+		t.Fatal(err)
+	}
+	bk := testenv.BuildKit(t)
+	fromDir := t.TempDir()
+	writeTree(t, fromDir, map[string]string{
+		"build.yml":  "image: private-base\norg: lkt\narches: [amd64]\n",
+		"Dockerfile": "FROM " + base + "\nRUN echo built > /built\n",
+	})
+	buildFrom := func(extra ...string) (int, string) {
+		t.Helper()
+		args := append([]string{"build", "--builder-addr", bk.Address(), "--progress", "plain", "--output-dir", t.TempDir(), "--hash", "f1"}, extra...)
+		code, stdout, stderr := lkpkg(t, append(args, fromDir)...)
+		outputs = append(outputs, stdout, stderr)
+		return code, stderr
+	}
+	if code, stderr := buildFrom(); code == 0 {
+		t.Errorf("FROM the private registry without credentials: built\n%s", stderr)
+	}
+	if code, stderr := buildFrom("--registry-creds", reg.Host+"="+user+":"+password); code != 0 {
+		t.Errorf("FROM the private registry with --registry-creds: exit %d\n%s", code, stderr)
 	}
 
 	for _, o := range outputs {
