@@ -57,13 +57,19 @@ func TestRegistryCreds(t *testing.T) {
 			t.Errorf("--registry-creds %q: exit %d\n%s", v, code, stderr)
 		}
 	}
+	// show-tag accepts it, as every linuxkit pkg command does.
+	code, stdout, stderr := lkpkg(t, "show-tag", "--registry-creds", reg.Host+"="+user+":"+password, "--hash", "c1", dir)
+	outputs = append(outputs, stdout, stderr)
+	if code != 0 || stdout != "lkt/pushme:c1\n" || !strings.Contains(stderr, "warning: --registry-creds") {
+		t.Errorf("show-tag --registry-creds: exit %d\n%s\n%s", code, stdout, stderr)
+	}
 	// The same flag on build (and its pull from the registry) and manifest.
 	code, _, stderr = lkpkg(t, "manifest", "--registry", reg.Host, "--registry-creds", reg.Host+"="+user+":"+password, "--hash", "c1", dir)
 	outputs = append(outputs, stderr)
 	if code != 0 {
 		t.Errorf("manifest --registry-creds: exit %d\n%s", code, stderr)
 	}
-	code, stdout, stderr := lkpkg(t, "build", "--pull", "--cache", t.TempDir(), "--builder-addr", noBuildKit, "--registry", reg.Host,
+	code, stdout, stderr = lkpkg(t, "build", "--pull", "--cache", t.TempDir(), "--builder-addr", noBuildKit, "--registry", reg.Host,
 		"--registry-creds", reg.Host+"="+user+":"+password, "--hash", "c1", dir)
 	outputs = append(outputs, stdout, stderr)
 	if code != 0 || !strings.Contains(stderr, "pulled from the registry") {
