@@ -48,7 +48,8 @@ type Builder struct {
 	// hold before it is built (see Remote); nil builds it.
 	Remote *Remote
 	// Connect returns the BuildKit client when Run is given none and has
-	// something to build: a package the registry has needs no BuildKit.
+	// something to build: a package the registry has needs no BuildKit. It
+	// may change Options.Keychain (the credentials BuildKit gets).
 	Connect func(ctx context.Context) (*client.Client, error)
 }
 
@@ -272,6 +273,9 @@ func (b *Builder) Run(ctx context.Context, c *client.Client, pl *Plan, done func
 				if c, err = b.Connect(ctx); err != nil {
 					return err
 				}
+				// Connect may withdraw the credentials (a daemon reached
+				// without TLS over the network).
+				o.Keychain = b.Options.Keychain
 			}
 			if c == nil {
 				return fmt.Errorf("%s: no BuildKit client to build with", p.Ref())

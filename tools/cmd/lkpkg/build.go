@@ -356,6 +356,11 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 		if err != nil {
 			return nil, err
 		}
+		if target.Insecure && b.Options.Keychain != nil {
+			// Credentials never cross the network in plaintext.
+			b.Options.Keychain = nil
+			fmt.Fprintf(stderr, "warning: BuildKit at %s gets no registry credentials, as it is reached without TLS: FROM images in registries that need them will not be pulled\n", target.Address)
+		}
 		c, err = target.Client(ctx)
 		return c, err
 	}
