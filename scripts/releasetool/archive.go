@@ -85,7 +85,8 @@ func writeTarGz(dir, name string, entries []entry) (archive, error) {
 
 // buildLkpkg cross-compiles lkpkg for goos/goarch and archives it as
 // lkpkg-VERSION-GOOS-GOARCH.tar.gz holding the one file `lkpkg`.
-func buildLkpkg(root, out, version, goos, goarch string) (archive, error) {
+func buildLkpkg(root, out string, stamp versionStamp, goos, goarch string) (archive, error) {
+	version := stamp.version
 	tmp, err := os.MkdirTemp("", "lkpkg-release-")
 	if err != nil {
 		return archive{}, err
@@ -93,7 +94,7 @@ func buildLkpkg(root, out, version, goos, goarch string) (archive, error) {
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "lkpkg")
 	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false",
-		"-ldflags=-s -w -buildid=", "-o", bin, "./tools/cmd/lkpkg")
+		"-ldflags=-s -w -buildid= "+stamp.ldflags(), "-o", bin, "./tools/cmd/lkpkg")
 	cmd.Dir = root
 	// Only what decides the bytes: the platform, no cgo, baseline CPU levels; nothing
 	// from the releaser's GOFLAGS.
@@ -115,7 +116,8 @@ func buildLkpkg(root, out, version, goos, goarch string) (archive, error) {
 // in the checkout), under rules_linuxkit-VERSION/, with MODULE.bazel's version set and
 // the new versions.bzl. It also returns the archive's files by their path below the top
 // directory.
-func sourceArchive(root, out, version string, versionsBzl []byte) (archive, map[string][]byte, error) {
+func sourceArchive(root, out string, stamp versionStamp, versionsBzl []byte) (archive, map[string][]byte, error) {
+	version := stamp.version
 	cmd := exec.Command("git", "ls-files", "-z")
 	cmd.Dir = root
 	list, err := cmd.Output()
@@ -151,6 +153,10 @@ func sourceArchive(root, out, version string, versionsBzl []byte) (archive, map[
 			}
 		case versionsPath:
 			data, seenVersions = versionsBzl, true
+		case versionGoPath:
+			if data, err = stamp.setVersionFile(data); err != nil {
+				return archive{}, nil, err
+			}
 		}
 		mode := int64(0o644)
 		if st.Mode()&0o111 != 0 {
@@ -179,4 +185,38 @@ func setModuleVersion(data []byte, version string) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("MODULE.bazel: no `    version = \"...\",` line in module() to set to %s", version)
+}
+
+// versionGoPath is the Go file that holds lkpkg's version and revision,
+// stamped into every image it builds (tools/version).
+const versionGoPath = "tools/version/version.go"
+
+// versionPackage is its import path, for -X.
+const versionPackage = "github.com/rules-linuxkit/rules_linuxkit/tools/version"
+
+// versionStamp is what a release sets in tools/version: the same values in
+// the prebuilt binaries (-X) and in the released sources (setVersionFile),
+// so lkpkg built either way stamps the same labels.
+type versionStamp struct{ version, revision string }
+
+func (s versionStamp) ldflags() string {
+	return "-X " + versionPackage + ".Version=" + s.version + " -X " + versionPackage + ".Revision=" + s.revision
+}
+
+// setVersionFile sets the Version and Revision lines of tools/version.
+func (s versionStamp) setVersionFile(data []byte) ([]byte, error) {
+	lines := strings.Split(string(data), "\n")
+	set := map[string]string{"Version": s.version, "Revision": s.revision}
+	for i, l := range lines {
+		for name, v := range set {
+			if strings.HasPrefix(l, "\t"+name+" = \"") {
+				lines[i] = fmt.Sprintf("\t%s = %q", name, v)
+				delete(set, name)
+			}
+		}
+	}
+	if len(set) > 0 {
+		return nil, fmt.Errorf("%s: no tab-indented `Version = \"...\"` and `Revision = \"...\"` lines to set", versionGoPath)
+	}
+	return []byte(strings.Join(lines, "\n")), nil
 }

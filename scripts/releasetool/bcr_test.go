@@ -22,7 +22,7 @@ func TestBCRTemplatesMatchSourceArchive(t *testing.T) {
 	out := t.TempDir()
 	const version = "9.8.7"
 	versionsBzl := formatVersions(version, map[string]map[string]archive{})
-	src, files, err := sourceArchive(root, out, version, versionsBzl)
+	src, files, err := sourceArchive(root, out, versionStamp{version: version, revision: "test"}, versionsBzl)
 	if err != nil {
 		t.Fatal(err)
 	}

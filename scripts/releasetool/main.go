@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 )
@@ -54,6 +55,14 @@ func run(args []string) error {
 		return err
 	}
 
+	// lkpkg's revision label (tools/version): the rules_linuxkit commit
+	// released, the same in the binaries and the sources.
+	rev, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return fmt.Errorf("git rev-parse HEAD in %s: %w", root, err)
+	}
+	stamp := versionStamp{version: *version, revision: strings.TrimSpace(string(rev))}
+
 	releases, err := readVersions(filepath.Join(root, versionsPath))
 	if err != nil {
 		return err
@@ -65,7 +74,7 @@ func run(args []string) error {
 		if !ok {
 			return fmt.Errorf("-platforms: %q is not GOOS/GOARCH", p)
 		}
-		a, err := buildLkpkg(root, *out, *version, goos, goarch)
+		a, err := buildLkpkg(root, *out, stamp, goos, goarch)
 		if err != nil {
 			return err
 		}
@@ -79,7 +88,7 @@ func run(args []string) error {
 		return err
 	}
 
-	src, files, err := sourceArchive(root, *out, *version, versionsBzl)
+	src, files, err := sourceArchive(root, *out, stamp, versionsBzl)
 	if err != nil {
 		return err
 	}

@@ -91,3 +91,24 @@ func TestSetModuleVersion(t *testing.T) {
 		t.Errorf("no version line: err %v, want one naming MODULE.bazel", err)
 	}
 }
+
+// The release sets lkpkg's version and revision in tools/version, the
+// file lkpkg reads them from.
+func TestSetVersionFile(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", versionGoPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := versionStamp{version: "1.2.3", revision: "0123abc"}.setVersionFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\tVersion = \"1.2.3\"\n", "\tRevision = \"0123abc\"\n"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the stamped file lacks %q:\n%s", want, got)
+		}
+	}
+	if _, err := (versionStamp{}).setVersionFile([]byte("package version\n")); err == nil || !strings.Contains(err.Error(), versionGoPath) {
+		t.Errorf("no lines to set: err %v, want one naming %s", err, versionGoPath)
+	}
+}

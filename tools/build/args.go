@@ -9,6 +9,13 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/graph"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/version"
+)
+
+// The labels that name the tool that built an image (linuxkit's names).
+const (
+	LabelVersion  = "org.mobyproject.linuxkit.version"
+	LabelRevision = "org.mobyproject.linuxkit.revision"
 )
 
 // Source returns the package's source repository: build.yml's gitrepo,
@@ -25,9 +32,15 @@ func Source(p *pkg.Package) string {
 // its config. linuxkit's org.opencontainers.image.revision names the
 // checkout's HEAD, which is not the package: one tag would get a new image
 // after every unrelated commit, and the CLI and Bazel (which has no git)
-// would differ, so it is not set.
+// would differ, so it is not set. Like linuxkit, which stamps its own
+// version.Version and version.GitCommit, lkpkg stamps its own version and
+// revision (tools/version: set at release, the same for the CLI and Bazel).
 func Labels(p *pkg.Package, o Options) (map[string]string, error) {
-	l := map[string]string{"org.opencontainers.image.source": Source(p)}
+	l := map[string]string{
+		"org.opencontainers.image.source": Source(p),
+		LabelVersion:                      version.Version,
+		LabelRevision:                     version.Revision,
+	}
 	if p.Spec.Config != nil {
 		v, err := p.Spec.Config.Label()
 		if err != nil {

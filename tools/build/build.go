@@ -34,7 +34,6 @@ package build
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,7 +43,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/session"
 	"github.com/tonistiigi/fsutil"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/depends"
@@ -97,6 +98,9 @@ type Options struct {
 	// Depends gives the images build.yml's depends lists (tools/depends);
 	// nil pulls them from their registries (depends.Remote).
 	Depends depends.Source
+	// Keychain, when set, gives BuildKit's pulls (FROM images) registry
+	// credentials, each host only its own; nil gives BuildKit none.
+	Keychain authn.Keychain
 }
 
 // Arches returns the arches to build: build.yml's, in its order, restricted
@@ -222,6 +226,9 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		}},
 	}
 
+	if o.Keychain != nil {
+		solveOpt.Session = []session.Attachable{authAttachable(o.Keychain)}
+	}
 	if err := solve(ctx, c, solveOpt, o, dockerfile); err != nil {
 		return nil, err
 	}
@@ -239,14 +246,7 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 			return nil, err
 		}
 	}
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(stage, "result.json"), append(b, '\n'), 0o644); err != nil {
-		return nil, err
-	}
-	if err := commitOutput(stage, out); err != nil {
+	if err := finishOutput(stage, out, res); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -44,6 +44,13 @@ type Builder struct {
 	// linuxkit's --ignore-cached, which builds without its cache of
 	// dependent images, so they come from the registry.
 	IgnoreStore bool
+	// Remote, with Reuse, is asked for each package the store does not
+	// hold before it is built (see Remote); nil builds it.
+	Remote *Remote
+	// Connect returns the BuildKit client when Run is given none and has
+	// something to build: a package the registry has needs no BuildKit. It
+	// may change Options.Keychain (the credentials BuildKit gets).
+	Connect func(ctx context.Context) (*client.Client, error)
 }
 
 // Plan is the packages to build, in build order, and their outputs.
@@ -250,10 +257,26 @@ func (b *Builder) Run(ctx context.Context, c *client.Client, pl *Plan, done func
 		}
 		res := pl.reused[p]
 		if res != nil {
-			if b.Log != nil {
-				fmt.Fprintf(b.Log, "%s: found in %s, not rebuilt (--force rebuilds)\n", p.Ref(), o.OutputDir)
-			}
+			b.logf("%s: found in %s, not rebuilt (--force rebuilds)\n", p.Ref(), o.OutputDir)
 		} else {
+			var skip bool
+			res, skip, err = b.fromRemote(ctx, pl, p, o)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.Ref(), err)
+			}
+			if skip {
+				continue
+			}
+		}
+		if res == nil {
+			if c == nil && b.Connect != nil {
+				if c, err = b.Connect(ctx); err != nil {
+					return err
+				}
+				// Connect may withdraw the credentials (a daemon reached
+				// without TLS over the network).
+				o.Keychain = b.Options.Keychain
+			}
 			if c == nil {
 				return fmt.Errorf("%s: no BuildKit client to build with", p.Ref())
 			}
@@ -271,4 +294,66 @@ func (b *Builder) Run(ctx context.Context, c *client.Client, pl *Plan, done func
 		}
 	}
 	return nil
+}
+
+func (b *Builder) logf(format string, args ...any) {
+	if b.Log != nil {
+		fmt.Fprintf(b.Log, format, args...)
+	}
+}
+
+// fromRemote asks b.Remote for p, as linuxkit's Pkg.Build does for a
+// platform not in its cache: when the registry has every arch, p is pulled
+// into its output (res) with Remote.Pull or when a later package of the
+// plan builds from it, and otherwise left out (skip). A nil res and no
+// skip mean: build it.
+func (b *Builder) fromRemote(ctx context.Context, pl *Plan, p *pkg.Package, o Options) (res *Result, skip bool, err error) {
+	if b.Remote == nil || !b.Reuse {
+		return nil, false, nil
+	}
+	arches := pl.arches[p]
+	ri, why := b.Remote.lookup(ctx, p, arches)
+	if ri == nil {
+		b.logf("%s: not in the store, and %s: building\n", p.Ref(), why)
+		return nil, false, nil
+	}
+	if !b.Remote.Pull && !b.neededLater(pl, p) {
+		b.logf("%s: found in the registry as %s, not built and not pulled (--pull copies it into the store, --force builds it)\n", p.Ref(), ri.ref)
+		return nil, true, nil
+	}
+	if res, err = pull(ctx, ri, p, arches, o, o.OutputDir); err != nil {
+		return nil, false, fmt.Errorf("pulling %s: %w", ri.ref, err)
+	}
+	b.logf("%s: pulled from the registry (%s) into %s, not built (--force builds it)\n", p.Ref(), ri.ref, o.OutputDir)
+	return res, false, nil
+}
+
+// neededLater reports whether a package after p in the plan builds from p
+// (an @lkt:pkg: build arg, or a FROM naming p's tag): p is then pulled, so
+// that it is served from the store as if built.
+func (b *Builder) neededLater(pl *Plan, p *pkg.Package) bool {
+	after := false
+	for _, q := range pl.Packages {
+		if q == p {
+			after = true
+			continue
+		}
+		if !after {
+			continue
+		}
+		deps, err := graph.Deps(q, b.Options.PkgOptions)
+		if err == nil {
+			for _, d := range deps {
+				if d.Ref() == p.Ref() {
+					return true
+				}
+			}
+		}
+		for _, ref := range fromImages(q, b.Options, pl.arches[q]) {
+			if ref == p.Ref() {
+				return true
+			}
+		}
+	}
+	return false
 }

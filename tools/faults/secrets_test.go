@@ -51,15 +51,16 @@ func TestSecrets(t *testing.T) {
 	writeFile(t, filepath.Join(dockerConfig, "config.json"), `{"auths":{"`+reg.Host+`":{"auth":"`+basic+`"}}}`)
 	// Each case pushes its own image: a new trust collection, whose keys
 	// lkpkg must create (and so ask for passphrases).
-	push := func(t *testing.T, image string, env []string) run {
+	push := func(t *testing.T, image string, env []string, extra ...string) run {
 		dir := pushPackage(t, image, true, "amd64")
 		out := t.TempDir()
 		if _, err := testenv.BuildOutput(out, "lkt/"+image, "s1", []string{"amd64"}, 1, 1024, 1); err != nil {
 			t.Fatal(err)
 		}
-		r := lkpkg(t, runOpts{env: env, timeout: 2 * time.Minute}, "push", "--hermetic", "--progress", "plain",
+		args := append([]string{"push", "--hermetic", "--progress", "plain",
 			"--input-dir", out, "--registry", reg.Host, "--trust-server", server, "--trust-ca", cert.CAFile,
-			"--trust-dir", t.TempDir(), dir)
+			"--trust-dir", t.TempDir()}, extra...)
+		r := lkpkg(t, runOpts{env: env, timeout: 2 * time.Minute}, append(args, dir)...)
 		outputs = append(outputs, r)
 		t.Logf("%s", r)
 		return r
@@ -79,6 +80,33 @@ func TestSecrets(t *testing.T) {
 			}
 		}
 		// Signed with an anonymous token, or refused naming the realm.
+		switch {
+		case r.code == 0 && strings.Contains(r.stdout, "signed"):
+		case r.code != 0 && r.stderrHas("localhost"):
+		default:
+			t.Errorf("want a signed push, or an error naming the realm's host: %v", r)
+		}
+	})
+
+	// linuxkit's --registry-creds: the same credentials on the command
+	// line (docker's config.json empty) go to the registry's host only.
+	t.Run("--registry-creds never reach a token realm on another host", func(t *testing.T) {
+		famSecrets.track(t)
+		r := push(t, "realmflag", []string{"DOCKER_CONFIG=" + t.TempDir(), "HOME=" + t.TempDir(),
+			"DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE=" + rootPass, "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE=" + repoPass},
+			"--registry-creds", reg.Host+"="+regUser+":"+regPass)
+		for who, rec := range map[string]*recorder{"the token realm " + realm: tokenRec, "the notary server " + server: notaryRec} {
+			for _, s := range rec.all() {
+				if strings.Contains(s, regPass) || strings.Contains(s, basic) {
+					famSecrets.note("credential leaks", 1)
+					t.Errorf("--registry-creds for %s were sent to %s: %.200s", reg.Host, who, s)
+					break
+				}
+			}
+		}
+		if !r.stderrHas("warning: --registry-creds") {
+			t.Errorf("no warning that argv shows the credentials: %v", r)
+		}
 		switch {
 		case r.code == 0 && strings.Contains(r.stdout, "signed"):
 		case r.code != 0 && r.stderrHas("localhost"):

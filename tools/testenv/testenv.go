@@ -182,9 +182,15 @@ http:
 // (127.0.0.1:PORT) and storage under dir, waits until /v2/ answers, and
 // returns a function that stops it.
 func StartRegistryProcess(bin, dir, host string) (stop func(), err error) {
+	return startRegistryProcess(bin, dir, host, RegistryConfig(dir, host), http.StatusOK)
+}
+
+// startRegistryProcess is StartRegistryProcess with the configuration
+// config; the registry is up when /v2/ answers ready.
+func startRegistryProcess(bin, dir, host, config string, ready int) (stop func(), err error) {
 	_, port, _ := net.SplitHostPort(host)
 	cfg := filepath.Join(dir, "config-"+port+".yml")
-	if err := os.WriteFile(cfg, []byte(RegistryConfig(dir, host)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 		return nil, err
 	}
 	logf, err := os.Create(filepath.Join(dir, "registry.log"))
@@ -210,7 +216,7 @@ func StartRegistryProcess(bin, dir, host string) (stop func(), err error) {
 		resp, err := http.Get("http://" + host + "/v2/")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			if resp.StatusCode == ready {
 				return func() { _ = cmd.Process.Kill(); <-exited }, nil
 			}
 		}

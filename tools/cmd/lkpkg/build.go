@@ -19,6 +19,7 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/buildkitd"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/depends"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/dockerload"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
@@ -42,13 +43,25 @@ Nothing is pushed unless --push.
 As linuxkit pkg build without --force, a package whose output in the store
 (--cache, or the default above) already holds its tag for every arch to
 build is not rebuilt: that output is used, and BuildKit is not contacted
-when nothing needs building. --force rebuilds. An --output-dir is always
-built. --skip-platforms linux/<arch>,... leaves arches out (a package left
+when nothing needs building. A package the store lacks is then looked up
+in the registry (--registry, else its org's), as linuxkit does: when the
+registry has its tag with every arch to build, it is not built; with
+--pull (and with --push, as pushing needs it) it is pulled into the store
+as if built, otherwise nothing is written (a package of the same run that
+builds from it still gets it pulled). A registry that cannot be read
+counts as not having it. --force rebuilds (not with --pull). An
+--output-dir is always built. --skip-platforms linux/<arch>,... leaves arches out (a package left
 with none is skipped, not an error); --dockerfile replaces build.yml's
 dockerfile; --build-arg-file FILE adds NAME=VALUE lines, @lkt: paths
 relative to FILE's directory; --ignore-cached serves FROM lines only from
 packages built in this run. --dry-run prints what would be built and pushed
 (resolved build args, labels, named contexts, tags) and does nothing else.
+
+--docker also loads the images into the docker engine at $DOCKER_HOST
+(default unix:///var/run/docker.sock) as linuxkit does:
+org/image:<tag>-<arch> for each arch and org/image:<tag> for this
+machine's arch (with --release, the release tags the same way). It
+implies --pull.
 
 OUT is written whole into a temporary sibling, then renamed into place; it
 gets a .lkpkg-output marker file. An existing OUT is replaced only if it has
@@ -160,6 +173,9 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	if err := pf.reg.check(stderr); err != nil {
+		return err
+	}
 	g := globalsOf(fs)
 	*progress = g.progressMode(*progress)
 	opts := flags.options(fs)
@@ -176,6 +192,18 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	}
 	if *doPush && *format == "tar" {
 		return errors.New("--push needs --output-format dir")
+	}
+	var engine *dockerload.Engine
+	if lk.docker {
+		switch {
+		case hermetic:
+			return errors.New("--docker does not go with --hermetic (a Bazel action writes only its declared outputs)")
+		case *format == "tar":
+			return errors.New("--docker needs --output-format dir")
+		}
+		if engine, err = dockerload.FromEnv(); err != nil {
+			return err
+		}
 	}
 	if hermetic && *outputDir == "" {
 		return errors.New("--hermetic needs --output-dir")
@@ -237,7 +265,7 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 		}
 	}
 	bo.PkgOptions = opts
-	if bo.Depends, err = dependsSource(hermetic, dependsImages, pf.reg.insecure); err != nil {
+	if bo.Depends, err = dependsSource(hermetic, dependsImages, pf.reg.options(nil).Registry); err != nil {
 		return err
 	}
 	b.Options = bo
@@ -258,6 +286,10 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 			return err
 		}
 		storeContexts(&b, fileDeps)
+		b.Remote = lk.remote(pf.reg.options(nil).Registry, *doPush)
+		// BuildKit's pulls of FROM images get the same credentials (as
+		// linuxkit hands --registry-creds and docker's to its builder).
+		b.Options.Keychain = pf.reg.options(nil).Registry.AuthKeychain()
 	}
 
 	plan, err := b.Plan(dirs)
@@ -311,24 +343,38 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	if hermetic {
 		mode = buildkitd.Action
 	}
-	// Nothing to build (every output reused): BuildKit is not needed.
+	// BuildKit is reached only when something is built: not when every
+	// output is reused or comes from the registry.
 	var c *client.Client
-	if plan.NeedsBuild() {
+	defer func() {
+		if c != nil {
+			c.Close()
+		}
+	}()
+	b.Connect = func(ctx context.Context) (*client.Client, error) {
 		target, err := bf.resolve(ctx, mode, stderr)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if c, err = target.Client(ctx); err != nil {
-			return err
+		if target.Insecure && b.Options.Keychain != nil {
+			// Credentials never cross the network in plaintext.
+			b.Options.Keychain = nil
+			fmt.Fprintf(stderr, "warning: BuildKit at %s gets no registry credentials, as it is reached without TLS: FROM images in registries that need them will not be pulled\n", target.Address)
 		}
-		defer c.Close()
+		c, err = target.Client(ctx)
+		return c, err
 	}
 
-	return b.Run(ctx, c, plan, func(p *pkg.Package, out string, res *build.Result) error {
+	return b.Run(ctx, nil, plan, func(p *pkg.Package, out string, res *build.Result) error {
 		// Bazel actions (--hermetic) read result.json; a line on their
 		// stdout would only be echoed by Bazel after every build.
 		if !hermetic {
 			fmt.Fprintf(stdout, "%s %s %s\n", res.Ref, res.Digest, out)
+		}
+		if engine != nil {
+			if err := loadIntoDocker(ctx, engine, p, out, res, pushOpts[p].Release, stderr); err != nil {
+				return err
+			}
 		}
 		if po, ok := pushOpts[p]; ok {
 			if err := pushOutput(ctx, p, out, false, po, stdout); err != nil {
@@ -342,9 +388,11 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 // dependsSource is where build.yml's depends images come from: the
 // --depends-image layouts (always, with --hermetic: an action pulls
 // nothing), else their registries.
-func dependsSource(hermetic bool, pairs, insecure []string) (depends.Source, error) {
+func dependsSource(hermetic bool, pairs []string, reg registry.Registry) (depends.Source, error) {
 	if !hermetic && len(pairs) == 0 {
-		return depends.Remote{Registry: registry.Registry{Insecure: insecure}}, nil
+		// The images' own registries: no --registry prefix.
+		reg.Prefix = ""
+		return depends.Remote{Registry: reg}, nil
 	}
 	m := map[string]string{}
 	for _, pr := range pairs {

@@ -9,10 +9,12 @@ import (
 	"strings"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/dockerload"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/gitrepo"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/graph"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -21,6 +23,7 @@ import (
 // does lives in build.Builder and push; here they are only read.
 type lkBuildFlags struct {
 	nobuild, dryRun, ignoreCached bool
+	pull, docker                  bool
 	skipPlatforms, dockerfile     string
 	argFiles                      stringList
 	inputDir                      string
@@ -29,6 +32,8 @@ type lkBuildFlags struct {
 func (f *lkBuildFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.nobuild, "nobuild", false, "with --push (lkpkg push): build nothing, push the outputs already built; conflicts with --force")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print what would be built and pushed (resolved build args, labels, tags) and do nothing: no BuildKit, no registry")
+	fs.BoolVar(&f.pull, "pull", false, "when the store lacks a package and the registry has its tag for every arch, pull it into the store instead of building it (without --pull it is neither built nor pulled, as in linuxkit); conflicts with --force")
+	fs.BoolVar(&f.docker, "docker", false, "also load each built (or pulled, or reused) image into the docker engine at $DOCKER_HOST (default "+dockerload.DefaultHost+") as org/image:<tag>-<arch>, and the machine's own arch as org/image:<tag>; implies --pull, as in linuxkit")
 	fs.BoolVar(&f.ignoreCached, "ignore-cached", false, "serve FROM lines only from packages built in this run, never from earlier outputs in the store: they are pulled from the registry")
 	fs.StringVar(&f.skipPlatforms, "skip-platforms", "", "comma-separated platforms (linux/<arch>) not to build even if build.yml lists them; a package left with none is skipped; not with --platforms")
 	fs.StringVar(&f.dockerfile, "dockerfile", "", "Dockerfile to build with instead of build.yml's, relative to the package directory (and inside it)")
@@ -43,8 +48,13 @@ func (f *lkBuildFlags) check(doPush, force bool, platforms string) error {
 	case f.nobuild && force:
 		// linuxkit: "flags -force and -nobuild conflict".
 		return errors.New("--force and --nobuild conflict: --nobuild pushes what is built, --force rebuilds it")
+	case f.pull && force:
+		// linuxkit (pkgBuilder.checkFlagConflicts): "flags -force and -pull conflict".
+		return errors.New("--force and --pull conflict: --pull takes the registry's image, --force builds it")
 	case f.skipPlatforms != "" && platforms != "":
 		return errors.New("--skip-platforms and --platforms may not be used together (as in linuxkit): give one of them")
+	case f.docker && f.nobuild:
+		return errors.New("--docker loads what is built: it does not go with --nobuild")
 	case f.inputDir != "" && !doPush:
 		return errors.New("--input-dir names a build output to push: use it with lkpkg push (or build --push)")
 	}
@@ -66,6 +76,14 @@ func (f *lkBuildFlags) apply(b *build.Builder, force bool, outputDir string) err
 	// Only the store counts; an --output-dir is always written.
 	b.Reuse = !force && outputDir == "" && !b.Options.PkgOptions.Hermetic
 	return nil
+}
+
+// remote is where a package the store lacks is looked for before it is
+// built, as linuxkit's Pkg.Build looks in the registry: reg's registry.
+// Pushing (and loading into docker) needs the output in the store, so it
+// pulls, as linuxkit's WithBuildTargetDockerCache sets pull.
+func (f *lkBuildFlags) remote(reg registry.Registry, doPush bool) *build.Remote {
+	return &build.Remote{Registry: reg, Pull: f.pull || doPush || f.docker}
 }
 
 // argFileArgs reads the --build-arg-file files, in order, and returns

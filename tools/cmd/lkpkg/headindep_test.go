@@ -10,6 +10,7 @@ import (
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/internal/gittest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/testenv"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/version"
 )
 
 // archDigests returns "arch=digest ..." of a build output.
@@ -61,7 +62,18 @@ func TestImageDoesNotDependOnHEAD(t *testing.T) {
 		return out
 	}
 
-	first := archDigests(t, build())
+	firstOut := build()
+	first := archDigests(t, firstOut)
+	// lkpkg's own version and revision, as linuxkit stamps its own
+	// (Pkg.Build: org.mobyproject.linuxkit.version/.revision), from the
+	// values scripts/release sets, never from the checkout.
+	labels := imageLabels(t, filepath.Join(firstOut, "amd64"))
+	wantLabels := map[string]string{"org.mobyproject.linuxkit.version": version.Version, "org.mobyproject.linuxkit.revision": version.Revision}
+	for k, v := range wantLabels {
+		if labels[k] != v || v == "" {
+			t.Errorf("label %s = %q, want %q", k, labels[k], v)
+		}
+	}
 	writeTree(t, root, map[string]string{"README": "unrelated\n"})
 	git(t, root, "add", "-A")
 	gittest.Commit(t, root, "unrelated change outside the package")
@@ -82,7 +94,14 @@ func TestImageDoesNotDependOnHEAD(t *testing.T) {
 	if err := os.WriteFile(manifest, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if bazel := archDigests(t, build("--hermetic", "--srcs-manifest", manifest)); bazel != first {
+	bazelOut := build("--hermetic", "--srcs-manifest", manifest)
+	if bazel := archDigests(t, bazelOut); bazel != first {
 		t.Errorf("as a Bazel action: %s, the CLI: %s", bazel, first)
+	}
+	bazelLabels := imageLabels(t, filepath.Join(bazelOut, "amd64"))
+	for k := range wantLabels {
+		if bazelLabels[k] != labels[k] {
+			t.Errorf("as a Bazel action: label %s = %q, the CLI: %q", k, bazelLabels[k], labels[k])
+		}
 	}
 }

@@ -45,6 +45,9 @@ func runRemoteTag(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
+	if err := rf.check(stderr); err != nil {
+		return err
+	}
 	rf.progress = globalsOf(fs).progressMode(rf.progress)
 	o := rf.options(stderr)
 	o.Force = *force

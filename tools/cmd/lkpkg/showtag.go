@@ -27,8 +27,15 @@ func runShowTag(args []string, stdout, stderr io.Writer) error {
 	flags.register(fs)
 	canonical := fs.Bool("canonical", false, "print the canonical name, e.g. docker.io/linuxkit/foo:1234")
 	output := fs.String("output", "", "write the tags to FILE instead of standard output (what Bazel's tag action does)")
+	// linuxkit's --registry-creds is a flag of every pkg command, so a
+	// script may pass it here too: checked and warned about, not used.
+	var rf registryFlags
+	fs.Var(&rf.creds, "registry-creds", "accepted, as linuxkit's pkg commands accept it; show-tag contacts no registry")
 	dirs, err := parseDirs(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := rf.check(stderr); err != nil {
 		return err
 	}
 	opts := flags.options(fs)

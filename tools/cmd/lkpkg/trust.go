@@ -71,6 +71,9 @@ func runTrust(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
+	if err := rf.check(stderr); err != nil {
+		return err
+	}
 	reg := rf.options(nil).Registry
 	s, err := tf.verifier(reg)
 	if err != nil {
