@@ -97,6 +97,14 @@ type Options struct {
 	// Depends gives the images build.yml's depends lists (tools/depends);
 	// nil pulls them from their registries (depends.Remote).
 	Depends depends.Source
+	// NoProvenance leaves out the SLSA provenance attestation (BuildKit's
+	// mode=min, made deterministic: tools/attest) that every image
+	// otherwise gets.
+	NoProvenance bool
+	// SBOMScanner is the SBOM generator image BuildKit runs on each image
+	// (BuildKit's SBOM generator protocol) for its SPDX attestation; ""
+	// makes none.
+	SBOMScanner string
 }
 
 // Arches returns the arches to build: build.yml's, in its order, restricted
@@ -226,7 +234,7 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		return nil, err
 	}
 
-	res, err := writeLayouts(exportDir, stage, p, arches, o.Format)
+	res, err := writeLayouts(exportDir, stage, p, arches, o.Format, o.SourceDateEpoch)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/containerd/containerd/v2/core/content"
@@ -88,7 +87,7 @@ func namedContexts(contexts map[string]string, attrs map[string]string) (map[str
 	}
 	slices.Sort(names)
 	stores := map[string]content.Store{}
-	for i, n := range names {
+	for _, n := range names {
 		dir := contexts[n]
 		named, err := reference.ParseNormalizedNamed(n)
 		if err != nil {
@@ -103,7 +102,10 @@ func namedContexts(contexts map[string]string, attrs map[string]string) (map[str
 		if err != nil {
 			return nil, fmt.Errorf("context %s=%s: %w", n, dir, err)
 		}
-		id := "lkpkgctx" + strconv.Itoa(i)
+		// The store id is in the provenance (the material's purl): derived
+		// from the content, not from which other contexts the build has
+		// (the CLI and a Bazel action may pass different sets).
+		id := "lkpkg" + desc.Digest.Hex[:16]
 		stores[id] = store
 		attrs["context:"+key] = "oci-layout://" + id + "@" + desc.Digest.String()
 	}
@@ -123,6 +125,14 @@ func frontendAttrs(p *pkg.Package, o Options, arches []string) (map[string]strin
 	}
 	if p.Spec.DisableCache {
 		attrs["no-cache"] = ""
+	}
+	if !o.NoProvenance {
+		// min: no build args or labels (they may hold secrets), no
+		// Dockerfile source; writeLayouts removes the timestamps.
+		attrs["attest:provenance"] = "mode=min,version=v1,reproducible=true"
+	}
+	if o.SBOMScanner != "" {
+		attrs["attest:sbom"] = "generator=" + o.SBOMScanner
 	}
 	args, err := BuildArgs(p, o)
 	if err != nil {

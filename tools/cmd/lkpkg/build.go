@@ -156,6 +156,8 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	pf.registerForce(fs)
 	var lk lkBuildFlags
 	lk.register(fs)
+	var af attestFlags
+	af.register(fs)
 	dirs, err := parseDirs(fs, args)
 	if err != nil {
 		return err
@@ -191,6 +193,7 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	if *platforms != "" {
 		bo.Platforms = strings.Split(*platforms, ",")
 	}
+	af.apply(&bo)
 	// build.yml's build args, then the files', then --build-arg's.
 	fileArgs, fileDeps, err := lk.argFileArgs(flags.options(fs))
 	if err != nil {
