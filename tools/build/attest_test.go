@@ -3,6 +3,7 @@ package build_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,5 +180,77 @@ func TestBuildProvenance(t *testing.T) {
 	}
 	if plain.Digest == res.Digest {
 		t.Errorf("the index without attestations has the digest of the one with them")
+	}
+}
+
+// spdxFiles returns the file names the SPDX statement of st lists.
+func spdxFiles(t *testing.T, st map[string]map[string]any) []string {
+	t.Helper()
+	s, ok := st[attest.PredicateSPDX]
+	if !ok {
+		t.Fatalf("no SPDX statement among %v", keysOfMap(st))
+	}
+	var out []string
+	files, _ := s["predicate"].(map[string]any)["files"].([]any)
+	for _, f := range files {
+		out = append(out, f.(map[string]any)["fileName"].(string))
+	}
+	return out
+}
+
+func keysOfMap(m map[string]map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestBuildSBOM: with an SBOM scanner, each image's attestation manifest
+// also holds BuildKit's SPDX statement about it (here from a fixture
+// scanner that, like real ones, writes the clock and a per-run namespace),
+// made deterministic: a clean daemon gives the same digests.
+func TestBuildSBOM(t *testing.T) {
+	e := newEnv(t)
+	scanner := testenv.FixtureScanner(t, &testenv.Registry{Host: strings.SplitN(e.base, "/", 2)[0]})
+	dir := writePkg(t, t.TempDir(), map[string]string{
+		"build.yml":  fmt.Sprintf(buildYML, "scanned"),
+		"Dockerfile": "ARG BASE\nFROM ${BASE}\nCOPY a.txt /etc/a.txt\n",
+		"a.txt":      "a\n",
+	})
+	p := load(t, dir)
+	out := filepath.Join(t.TempDir(), "out")
+	res := e.mustBuild(p, out, build.Options{SBOMScanner: scanner})
+	a := res.Arches[0]
+	att := checkArchLayout(t, filepath.Join(out, a.Layout), a)
+	st := statements(t, filepath.Join(out, a.Layout), att)
+	if _, ok := st[attest.PredicateSLSA1]; !ok {
+		t.Errorf("no provenance beside the SBOM: %v", keysOfMap(st))
+	}
+	files := strings.Join(spdxFiles(t, st), " ")
+	for _, want := range []string{"/etc/a.txt", "/bin/busybox"} {
+		if !strings.Contains(" "+files+" ", " "+want+" ") {
+			t.Errorf("the SBOM lacks %s: %s", want, files)
+		}
+	}
+	raw, _ := json.Marshal(st[attest.PredicateSPDX])
+	if !strings.Contains(string(raw), `"created":"1970-01-01T00:00:00Z"`) || strings.Contains(string(raw), "run-") {
+		t.Errorf("the SBOM keeps the scanner's clock or per-run namespace: %.400s", raw)
+	}
+	_, docs, err := build.SPDX(out)
+	if err != nil || len(docs) != 1 || docs[0].Arch != "amd64" || docs[0].Image != a.Digest {
+		t.Errorf("build.SPDX = %v, %v", docs, err)
+	}
+
+	d2 := testenv.BuildKit(t)
+	c2, err := client.New(context.Background(), d2.Address())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	e2 := &env{t: t, daemon: d2, client: c2, base: e.base}
+	again := e2.mustBuild(p, filepath.Join(t.TempDir(), "again"), build.Options{SBOMScanner: scanner})
+	if again.Digest != res.Digest || again.Arches[0].Attestation != a.Attestation {
+		t.Errorf("a clean daemon gives index %s attestation %s, first build %s %s", again.Digest, again.Arches[0].Attestation, res.Digest, a.Attestation)
 	}
 }
