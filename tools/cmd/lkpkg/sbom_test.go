@@ -80,6 +80,20 @@ func TestSBOM(t *testing.T) {
 		t.Errorf("-o wrote %d bytes (%v), stdout had %d", len(b), err, len(fromDir))
 	}
 
+	// A package directory: its output in the store (--cache).
+	store := t.TempDir()
+	if code, _, stderr := lkpkg(t, "build", "--cache", store, "--builder-addr", d.Address(), "--progress", "quiet", "--hash", "s1",
+		"--build-arg", "BASE="+base, "--sbom-scanner", scanner, dir); code != 0 {
+		t.Fatalf("build into the store: %s", stderr)
+	}
+	code, fromStore, stderr := lkpkg(t, "sbom", "--cache", store, "--hash", "s1", dir)
+	if code != 0 || fromStore != fromDir {
+		t.Errorf("sbom PKGDIR: %d %s\n%.300s", code, stderr, fromStore)
+	}
+	if code, _, stderr := lkpkg(t, "sbom", "--cache", store, "--hash", "other", dir); code == 0 || !strings.Contains(stderr, "is not built") {
+		t.Errorf("sbom of a package not built: %d %s", code, stderr)
+	}
+
 	// Without a scanner there is no SBOM: the error says how to get one.
 	plain := t.TempDir()
 	if code, _, stderr := lkpkg(t, "build", "--builder-addr", d.Address(), "--progress", "quiet", "--hash", "s2", "--build-arg", "BASE="+base, "--output-dir", plain, dir); code != 0 {
