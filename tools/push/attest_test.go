@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/moby/buildkit/client"
 
@@ -164,4 +165,49 @@ func keysOf(im *v1.IndexManifest) string {
 		out = append(out, m.Platform.OS+"/"+m.Platform.Architecture+"@"+m.Digest.String())
 	}
 	return strings.Join(out, " ")
+}
+
+// TestPushRefusesForeignAttestation: a layout whose attestation manifest
+// is about another image (or that lists two) is refused before anything
+// is pushed, naming the layout.
+func TestPushRefusesForeignAttestation(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		subject func(img v1.Hash) []string
+		want    string
+	}{
+		{"another image", func(v1.Hash) []string { return []string{"sha256:" + strings.Repeat("0", 64)} }, "not for its image"},
+		{"two attestations", func(img v1.Hash) []string { return []string{img.String(), img.String()} }, "2 attestation manifests"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			digests, err := testenv.BuildOutput(dir, "lkt/pkg", "t", []string{"amd64"}, 1, 64, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lp, err := layout.FromPath(filepath.Join(dir, "amd64"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range tc.subject(digests["amd64"]) {
+				att, err := testenv.SyntheticImage("unknown", 1, 16, uint64(10+i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := lp.AppendImage(att, layout.WithPlatform(v1.Platform{OS: "unknown", Architecture: "unknown"}), layout.WithAnnotations(map[string]string{
+					"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": s,
+				})); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, _, err := push.FromBuild(dir, "lkt/pkg")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = push.Push(context.Background(), p, opts("127.0.0.1:1"))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), filepath.Join(dir, "amd64")) {
+				t.Errorf("push = %v, want an error naming the layout and %q", err, tc.want)
+			}
+		})
+	}
 }
