@@ -3,6 +3,7 @@ package testenv
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"io"
 	"testing"
 
@@ -41,60 +42,66 @@ printf ']}}'
 func FixtureScanner(tb testing.TB, reg *Registry) string {
 	tb.Helper()
 	Busybox(tb, reg) // the .debs must be there
+	ref := reg.Host + "/lkpkg/fixture-scanner:latest"
+	if err := PushFixtureScanner(ref); err != nil {
+		tb.Fatalf("pushing %s: %v", ref, err)
+	}
+	return ref
+}
+
+// PushFixtureScanner pushes the fixture SBOM scanner image to ref (plain
+// HTTP for 127.0.0.1 and localhost registries).
+func PushFixtureScanner(ref string) error {
 	idx, err := BusyboxIndex()
 	if err != nil {
-		tb.Fatal(err)
+		return err
 	}
 	im, err := idx.IndexManifest()
 	if err != nil {
-		tb.Fatal(err)
+		return err
 	}
 	var base v1.Image
 	for _, d := range im.Manifests {
 		if d.Platform != nil && d.Platform.Architecture == "amd64" {
 			if base, err = idx.Image(d.Digest); err != nil {
-				tb.Fatal(err)
+				return err
 			}
 		}
 	}
 	if base == nil {
-		tb.Fatal("no amd64 busybox image")
+		return errors.New("no amd64 busybox image")
 	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	if err := tw.WriteHeader(&tar.Header{Name: "scan.sh", Mode: 0o755, Size: int64(len(fixtureScan)), Typeflag: tar.TypeReg}); err != nil {
-		tb.Fatal(err)
+		return err
 	}
 	if _, err := tw.Write([]byte(fixtureScan)); err != nil {
-		tb.Fatal(err)
+		return err
 	}
 	if err := tw.Close(); err != nil {
-		tb.Fatal(err)
+		return err
 	}
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(buf.Bytes())), nil
 	}, tarball.WithMediaType(types.OCILayer))
 	if err != nil {
-		tb.Fatal(err)
+		return err
 	}
 	img, err := mutate.AppendLayers(base, layer)
 	if err != nil {
-		tb.Fatal(err)
+		return err
 	}
 	img, err = WithConfig(img, func(cf *v1.ConfigFile) {
 		cf.Config.Entrypoint = []string{"/bin/sh", "/scan.sh"}
 		cf.Config.Cmd = nil
 	})
 	if err != nil {
-		tb.Fatal(err)
+		return err
 	}
-	ref := reg.Host + "/lkpkg/fixture-scanner:latest"
 	r, err := name.ParseReference(ref, name.Insecure)
 	if err != nil {
-		tb.Fatal(err)
+		return err
 	}
-	if err := remote.Write(r, img); err != nil {
-		tb.Fatalf("pushing %s: %v", ref, err)
-	}
-	return ref
+	return remote.Write(r, img)
 }
