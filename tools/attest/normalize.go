@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -37,9 +38,14 @@ type Manifest struct {
 //     SOURCE_DATE_EPOCH (epoch), and documentNamespace, when the scanner
 //     made it unique per run, is derived from the document's content.
 //
+// In the provenance, every occurrence of a key of subst (a digest's hex, a
+// store id) becomes its value: the caller maps the digest of an index a
+// named context was given as to the digest of the image of it the build
+// used, which does not depend on which index held it.
+//
 // Other statements are kept byte for byte. The manifest and its config are
 // written anew (their bytes depend on the statements' digests).
-func Normalize(raw []byte, get func(v1.Hash) ([]byte, error), subject v1.Hash, epoch int64) (*Manifest, error) {
+func Normalize(raw []byte, get func(v1.Hash) ([]byte, error), subject v1.Hash, epoch int64, subst map[string]string) (*Manifest, error) {
 	m, err := v1.ParseManifest(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("attestation manifest: %w", err)
@@ -54,7 +60,7 @@ func Normalize(raw []byte, get func(v1.Hash) ([]byte, error), subject v1.Hash, e
 		pt := l.Annotations[AnnotationPredicateType]
 		switch pt {
 		case PredicateSLSA1:
-			b, err = normalizeStatement(b, provenanceV1)
+			b, err = normalizeStatement(replace(b, subst), provenanceV1)
 		case PredicateSPDX:
 			b, err = normalizeStatement(b, func(p map[string]any) { spdx(p, epoch) })
 		}
@@ -106,6 +112,21 @@ func Normalize(raw []byte, get func(v1.Hash) ([]byte, error), subject v1.Hash, e
 	}
 	out.Blobs[out.Entry.Digest] = mb
 	return out, nil
+}
+
+// replace substitutes subst in b, longest keys first.
+func replace(b []byte, subst map[string]string) []byte {
+	keys := make([]string, 0, len(subst))
+	for k := range subst {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return len(keys[i]) > len(keys[j]) || len(keys[i]) == len(keys[j]) && keys[i] < keys[j]
+	})
+	for _, k := range keys {
+		b = bytes.ReplaceAll(b, []byte(k), []byte(subst[k]))
+	}
+	return b
 }
 
 // config is the image config of an attestation manifest: BuildKit's

@@ -48,7 +48,7 @@ func normalize(t *testing.T, stmts [][2]string) *Manifest {
 		return b, nil
 	}
 	subject := v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("ab", 32)}
-	m, err := Normalize(raw, get, subject, 1700000000)
+	m, err := Normalize(raw, get, subject, 1700000000, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

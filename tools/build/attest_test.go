@@ -171,6 +171,29 @@ func TestBuildProvenance(t *testing.T) {
 		t.Errorf("merged per-arch builds give index %s, the multi-arch build %s", merged.Digest, res.Digest)
 	}
 
+	// A package built FROM this one through a named context states the
+	// same provenance whether the context is the multi-arch index (the
+	// CLI) or the one-arch output (a Bazel action): the material is the
+	// image it used.
+	chained := load(t, writePkg(t, t.TempDir(), map[string]string{
+		"build.yml":  "image: chained\norg: example\narches:\n  - amd64\n",
+		"Dockerfile": "FROM " + p.Ref() + "\nRUN echo chained > /chained\n",
+	}))
+	var chainedAtts []string
+	for _, ctx := range []string{filepath.Join(out, "index"), filepath.Join(inputs[0], "index")} {
+		cout := filepath.Join(t.TempDir(), "chained")
+		r := e.mustBuild(chained, cout, build.Options{Contexts: map[string]string{p.Ref(): ctx}})
+		chainedAtts = append(chainedAtts, r.Arches[0].Attestation)
+		h, _ := v1.NewHash(r.Arches[0].Attestation)
+		raw, _ := json.Marshal(statements(t, filepath.Join(cout, "amd64"), h)[attest.PredicateSLSA1])
+		if img := strings.TrimPrefix(res.Arches[0].Digest, "sha256:"); !strings.Contains(string(raw), img) {
+			t.Errorf("the chained provenance does not name the amd64 image %s it was built FROM: %s", img, raw)
+		}
+	}
+	if chainedAtts[0] != chainedAtts[1] {
+		t.Errorf("FROM the multi-arch index: attestation %s; FROM the amd64 output: %s", chainedAtts[0], chainedAtts[1])
+	}
+
 	// --no-provenance: the same images, no attestation.
 	plain := e.mustBuild(p, filepath.Join(t.TempDir(), "plain"), build.Options{NoProvenance: true})
 	for i, a := range plain.Arches {

@@ -189,7 +189,7 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 	if err != nil {
 		return nil, err
 	}
-	stores, err := namedContexts(o.Contexts, attrs)
+	stores, subst, err := namedContexts(o.Contexts, attrs, arches)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		return nil, err
 	}
 
-	res, err := writeLayouts(exportDir, stage, p, arches, o.Format, o.SourceDateEpoch)
+	res, err := writeLayouts(exportDir, stage, p, arches, o.Format, o.SourceDateEpoch, subst)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,9 @@ import (
 // Each image's attestation manifest (BuildKit's, made deterministic by
 // attest.Normalize) goes into the arch's layout beside the image, and into
 // the index after all the images, in the same arch order.
-func writeLayouts(export, stage string, p *pkg.Package, arches []string, format Format, epoch int64) (*Result, error) {
+// subst[arch] are the provenance's substitutions for arch's image (see
+// namedContexts).
+func writeLayouts(export, stage string, p *pkg.Package, arches []string, format Format, epoch int64, subst map[string]map[string]string) (*Result, error) {
 	root, err := layoutRoot(export)
 	if err != nil {
 		return nil, fmt.Errorf("reading BuildKit's output: %w", err)
@@ -82,7 +84,7 @@ func writeLayouts(export, stage string, p *pkg.Package, arches []string, format 
 			if err != nil {
 				return nil, fmt.Errorf("%s attestations: %w", arch, err)
 			}
-			m, err := attest.Normalize(raw, get, d.Digest, epoch)
+			m, err := attest.Normalize(raw, get, d.Digest, epoch, subst[arch])
 			if err != nil {
 				return nil, fmt.Errorf("%s attestations: %w", arch, err)
 			}
