@@ -277,3 +277,44 @@ func TestBuildSBOM(t *testing.T) {
 		t.Errorf("a clean daemon gives index %s attestation %s, first build %s %s", again.Digest, again.Arches[0].Attestation, res.Digest, a.Attestation)
 	}
 }
+
+// TestBuildSBOMWithTheScanner: the project's SBOM scanner image (syft,
+// scripts/sbom-scanner-setup) run by BuildKit: the SPDX lists the file
+// the Dockerfile copies and the base image's busybox binary and package,
+// and a clean daemon gives the same digests.
+func TestBuildSBOMWithTheScanner(t *testing.T) {
+	e := newEnv(t)
+	scanner := testenv.SBOMScanner(t, &testenv.Registry{Host: strings.SplitN(e.base, "/", 2)[0]})
+	dir := writePkg(t, t.TempDir(), map[string]string{
+		"build.yml":    fmt.Sprintf(buildYML, "syfted"),
+		"Dockerfile":   "ARG BASE\nFROM ${BASE}\nCOPY greeting.txt /usr/share/greeting.txt\n",
+		"greeting.txt": "hello\n",
+	})
+	p := load(t, dir)
+	out := filepath.Join(t.TempDir(), "out")
+	res := e.mustBuild(p, out, build.Options{SBOMScanner: scanner})
+	a := res.Arches[0]
+	st := statements(t, filepath.Join(out, a.Layout), checkArchLayout(t, filepath.Join(out, a.Layout), a))
+	files := " " + strings.Join(spdxFiles(t, st), " ") + " "
+	for _, want := range []string{"usr/share/greeting.txt", "bin/busybox"} {
+		if !strings.Contains(files, " "+want+" ") && !strings.Contains(files, " /"+want+" ") {
+			t.Errorf("the SBOM lacks %s", want)
+		}
+	}
+	raw, _ := json.Marshal(st[attest.PredicateSPDX]["predicate"].(map[string]any)["packages"])
+	if !strings.Contains(string(raw), `"name":"busybox"`) {
+		t.Errorf("the SBOM lists no busybox package: %.500s", raw)
+	}
+
+	d2 := testenv.BuildKit(t)
+	c2, err := client.New(context.Background(), d2.Address())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	e2 := &env{t: t, daemon: d2, client: c2, base: e.base}
+	again := e2.mustBuild(p, filepath.Join(t.TempDir(), "again"), build.Options{SBOMScanner: scanner})
+	if again.Digest != res.Digest || again.Arches[0].Attestation != a.Attestation {
+		t.Errorf("a clean daemon gives index %s attestation %s, first build %s %s", again.Digest, again.Arches[0].Attestation, res.Digest, a.Attestation)
+	}
+}

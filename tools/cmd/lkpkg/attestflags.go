@@ -17,7 +17,7 @@ type attestFlags struct {
 func (f *attestFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noProvenance, "no-provenance", false, "attach no SLSA provenance attestation (BuildKit's mode=min, without timestamps) to the images")
 	fs.BoolVar(&f.noSBOM, "no-sbom", false, "attach no SBOM attestation to the images")
-	fs.StringVar(&f.scanner, "sbom-scanner", "", "the SBOM generator image BuildKit runs on each image (BuildKit's SBOM generator protocol); empty: no SBOM")
+	fs.StringVar(&f.scanner, "sbom-scanner", "", "the SBOM generator image BuildKit runs on each image (BuildKit's SBOM generator protocol), pulled from a registry the daemon reaches, e.g. the project's 127.0.0.1:5000/lkpkg/sbom-scanner:latest (scripts/sbom-scanner-setup); empty: no SBOM")
 }
 
 // apply sets o's attestation options.
