@@ -179,8 +179,22 @@ func TestBuildProvenance(t *testing.T) {
 		"build.yml":  "image: chained\norg: example\narches:\n  - amd64\n",
 		"Dockerfile": "FROM " + p.Ref() + "\nRUN echo chained > /chained\n",
 	}))
+	// Bazel's sandbox presents the dependency's files as symlinks.
+	linked := filepath.Join(t.TempDir(), "linked")
+	if err := filepath.WalkDir(filepath.Join(inputs[0], "index"), func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(filepath.Join(inputs[0], "index"), path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(linked, rel), 0o755)
+		}
+		return os.Symlink(path, filepath.Join(linked, rel))
+	}); err != nil {
+		t.Fatal(err)
+	}
 	var chainedAtts []string
-	for _, ctx := range []string{filepath.Join(out, "index"), filepath.Join(inputs[0], "index")} {
+	for _, ctx := range []string{filepath.Join(out, "index"), filepath.Join(inputs[0], "index"), linked} {
 		cout := filepath.Join(t.TempDir(), "chained")
 		r := e.mustBuild(chained, cout, build.Options{Contexts: map[string]string{p.Ref(): ctx}})
 		chainedAtts = append(chainedAtts, r.Arches[0].Attestation)
@@ -190,8 +204,8 @@ func TestBuildProvenance(t *testing.T) {
 			t.Errorf("the chained provenance does not name the amd64 image %s it was built FROM: %s", img, raw)
 		}
 	}
-	if chainedAtts[0] != chainedAtts[1] {
-		t.Errorf("FROM the multi-arch index: attestation %s; FROM the amd64 output: %s", chainedAtts[0], chainedAtts[1])
+	if chainedAtts[0] != chainedAtts[1] || chainedAtts[0] != chainedAtts[2] {
+		t.Errorf("FROM the multi-arch index: attestation %s; FROM the amd64 output: %s; FROM it as symlinks: %s", chainedAtts[0], chainedAtts[1], chainedAtts[2])
 	}
 
 	// --no-provenance: the same images, no attestation.
