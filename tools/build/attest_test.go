@@ -278,6 +278,23 @@ func TestBuildSBOM(t *testing.T) {
 	if err != nil || len(docs) != 1 || docs[0].Arch != "amd64" || docs[0].Image != a.Digest {
 		t.Errorf("build.SPDX = %v, %v", docs, err)
 	}
+	// As a Bazel action sees the output: every file a symlink.
+	linked := filepath.Join(t.TempDir(), "linked")
+	if err := filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(out, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(linked, rel), 0o755)
+		}
+		return os.Symlink(path, filepath.Join(linked, rel))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ldocs, err := build.SPDX(linked); err != nil || len(ldocs) != 1 || string(ldocs[0].Doc) != string(docs[0].Doc) {
+		t.Errorf("build.SPDX of the output as symlinks: %v", err)
+	}
 
 	d2 := testenv.BuildKit(t)
 	c2, err := client.New(context.Background(), d2.Address())

@@ -47,6 +47,25 @@ func readBlob(dir string, h v1.Hash) ([]byte, error) {
 	return layout.Path(dir).Bytes(h)
 }
 
+// readInputBlob reads a blob of a layout lkpkg did not write here (another
+// build's output, a Bazel action's input), following symlinks (a Bazel
+// sandbox presents input files as symlinks, which readBlob refuses) and
+// checking the content against its digest.
+func readInputBlob(dir string, h v1.Hash) ([]byte, error) {
+	path, err := blobPath(dir, h)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if got, _, err := v1.SHA256(bytes.NewReader(b)); err != nil || got != h {
+		return nil, fmt.Errorf("%s: blob %s does not match its digest", dir, h)
+	}
+	return b, nil
+}
+
 // ReadIndex reads a layout's index.json.
 func ReadIndex(dir string) (*v1.IndexManifest, error) {
 	b, err := spec.ReadFile(filepath.Join(dir, "index.json"))

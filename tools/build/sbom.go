@@ -29,11 +29,11 @@ func SPDX(out string) (*Result, []attest.SPDX, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		raw, err := readBlob(dir, h)
+		raw, err := readInputBlob(dir, h)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s attestation manifest: %w", dir, err)
 		}
-		get := func(h v1.Hash) ([]byte, error) { return readBlob(dir, h) }
+		get := func(h v1.Hash) ([]byte, error) { return readInputBlob(dir, h) }
 		sts, err := attest.Statements(raw, get, attest.PredicateSPDX)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", dir, err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -131,17 +130,9 @@ func namedContexts(contexts map[string]string, attrs map[string]string, arches [
 // stands, in arch's provenance, for its linux/arch image: digest for
 // digest, hex for hex and store id for store id.
 func contextImages(dir string, idx v1.Hash, arches []string, subst map[string]map[string]string) error {
-	// Not readBlob: a Bazel sandbox presents the layout's files as symlinks.
-	path, err := blobPath(dir, idx)
+	b, err := readInputBlob(dir, idx)
 	if err != nil {
 		return err
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if h, _, err := v1.SHA256(bytes.NewReader(b)); err != nil || h != idx {
-		return fmt.Errorf("blob %s does not match its digest", idx)
 	}
 	im, err := v1.ParseIndexManifest(bytes.NewReader(b))
 	if err != nil {
