@@ -151,6 +151,7 @@ def _pkg_impl(ctx):
     src = ctx.attr.source[LinuxkitSourceInfo]
     arches = src.arches
     name = ctx.label.name
+    scanner = ctx.attr._sbom_scanner[BuildSettingInfo].value
 
     builds = {}
     for arch in arches:
@@ -162,6 +163,8 @@ def _pkg_impl(ctx):
         args.add_all(["build", "--hermetic", "--progress", "quiet", "--srcs-manifest", src.manifest.path])
         args.add_all(["--build-yml", src.build_yml.basename, "--platforms", "linux/" + arch])
         args.add("--output-dir", out.path)
+        if scanner:
+            args.add("--sbom-scanner", scanner)
         dep_inputs = []
         for dep in ctx.attr.deps:
             info = dep[LinuxkitPkgInfo]
@@ -203,7 +206,22 @@ def _pkg_impl(ctx):
         progress_message = "Assembling the multi-arch index of %{label}",
     )
     outputs = depset([result, index] + layouts.values())
+
+    # The SPDX document of each arch's image, from its attestation manifest: no registry.
+    sboms = []
+    for arch in arches:
+        sbom = ctx.actions.declare_file("%s.sbom/%s.spdx.json" % (name, arch))
+        ctx.actions.run(
+            executable = lkpkg.lkpkg,
+            arguments = ["sbom", "-o", sbom.path, builds[arch].path],
+            inputs = [builds[arch]],
+            outputs = [sbom],
+            mnemonic = "LinuxkitSBOM",
+            progress_message = "Reading the SBOM of %%{label} for linux/%s" % arch,
+        )
+        sboms.append(sbom)
     groups = {arch: depset([layouts[arch]]) for arch in arches}
+    groups["sbom"] = depset(sboms)
     groups["index"] = depset([index])
     groups["tag"] = depset([src.tag_file])
     groups["_validation"] = depset([src.validation])
@@ -230,6 +248,7 @@ _pkg = rule(
         "depends_images": attr.label_list(providers = [LinuxkitDependsImageInfo]),
         "deps": attr.label_list(providers = [LinuxkitPkgInfo]),
         "source": attr.label(providers = [LinuxkitSourceInfo], mandatory = True),
+        "_sbom_scanner": attr.label(default = "//rules:sbom_scanner", providers = [BuildSettingInfo]),
     },
     exec_groups = {BUILDKIT_EXEC_GROUP: exec_group(toolchains = [TOOLCHAIN_TYPE])},
     toolchains = [TOOLCHAIN_TYPE],
@@ -319,7 +338,11 @@ def linuxkit_pkg(
     Targets:
 
     - `:<name>`: every arch's image (one action each, as OCI layouts) and the multi-arch
-      index; output groups `<arch>` (that arch's OCI image layout), `index`, `tag`.
+      index; output groups `<arch>` (that arch's OCI image layout), `index`, `tag`, and
+      `sbom` (`<name>.sbom/<arch>.spdx.json`, each arch's SPDX document, read from its
+      attestation manifest; needs `--@rules_linuxkit//rules:sbom_scanner=REF`: BuildKit pulls
+      that scanner image from a registry it reaches, e.g. the local one; nothing is pushed).
+      Every image also carries a deterministic SLSA provenance attestation.
       Provides `LinuxkitPkgInfo` and `LinuxkitSourceInfo`.
     - `:<name>.tag`: a file holding `org/image:<tag>`, hashed by an action from exactly the
       declared inputs (srcs, build.yml, extra_srcs), equal to what `lkpkg show-tag` computes

@@ -101,6 +101,14 @@ type Options struct {
 	// Keychain, when set, gives BuildKit's pulls (FROM images) registry
 	// credentials, each host only its own; nil gives BuildKit none.
 	Keychain authn.Keychain
+	// NoProvenance leaves out the SLSA provenance attestation (BuildKit's
+	// mode=min, made deterministic: tools/attest) that every image
+	// otherwise gets.
+	NoProvenance bool
+	// SBOMScanner is the SBOM generator image BuildKit runs on each image
+	// (BuildKit's SBOM generator protocol) for its SPDX attestation; ""
+	// makes none.
+	SBOMScanner string
 }
 
 // Arches returns the arches to build: build.yml's, in its order, restricted
@@ -185,7 +193,7 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 	if err != nil {
 		return nil, err
 	}
-	stores, err := namedContexts(o.Contexts, attrs)
+	stores, subst, err := namedContexts(o.Contexts, attrs, arches)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +241,7 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		return nil, err
 	}
 
-	res, err := writeLayouts(exportDir, stage, p, arches, o.Format)
+	res, err := writeLayouts(exportDir, stage, p, arches, o.Format, o.SourceDateEpoch, subst)
 	if err != nil {
 		return nil, err
 	}

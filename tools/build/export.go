@@ -4,21 +4,30 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/attest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 )
 
 // writeLayouts splits BuildKit's export into one layout per arch plus an
 // index layout, in stage, and returns the result.
-func writeLayouts(export, stage string, p *pkg.Package, arches []string, format Format) (*Result, error) {
+//
+// Each image's attestation manifest (BuildKit's, made deterministic by
+// attest.Normalize) goes into the arch's layout beside the image, and into
+// the index after all the images, in the same arch order.
+// subst[arch] are the provenance's substitutions for arch's image (see
+// namedContexts).
+func writeLayouts(export, stage string, p *pkg.Package, arches []string, format Format, epoch int64, subst map[string]map[string]string) (*Result, error) {
 	root, err := layoutRoot(export)
 	if err != nil {
 		return nil, fmt.Errorf("reading BuildKit's output: %w", err)
 	}
-	images := map[string]v1.Descriptor{} // arch -> manifest
+	images := map[string]v1.Descriptor{}       // arch -> manifest
+	attestations := map[string]v1.Descriptor{} // image digest -> attestation manifest
 	if root.MediaType.IsIndex() {
 		b, err := readBlob(export, root.Digest)
 		if err != nil {
@@ -29,8 +38,12 @@ func writeLayouts(export, stage string, p *pkg.Package, arches []string, format 
 			return nil, err
 		}
 		for _, d := range idx.Manifests {
-			if d.Platform == nil || d.Platform.OS != "linux" || d.Annotations["vnd.docker.reference.type"] != "" {
-				continue // attestations
+			if attest.IsAttestation(d) {
+				attestations[attest.Subject(d)] = d
+				continue
+			}
+			if d.Platform == nil || d.Platform.OS != "linux" {
+				continue
 			}
 			d.Annotations = nil
 			images[d.Platform.Architecture] = d
@@ -46,6 +59,9 @@ func writeLayouts(export, stage string, p *pkg.Package, arches []string, format 
 	res := &Result{Ref: p.Ref(), Tag: p.Tag, Layout: "index"}
 	index := newIndex()
 	var all []v1.Hash
+	var atts []v1.Descriptor
+	extra := map[v1.Hash][]byte{}
+	get := func(h v1.Hash) ([]byte, error) { return readBlob(export, h) }
 	for _, arch := range arches {
 		d, ok := images[arch]
 		if !ok {
@@ -60,19 +76,39 @@ func writeLayouts(export, stage string, p *pkg.Package, arches []string, format 
 		tag := p.Tag + "-" + arch
 		entry := d
 		entry.Annotations = map[string]string{AnnotationRefName: tag, AnnotationImageName: p.ArchRef(arch)}
-		if err := writeLayout(export, filepath.Join(stage, arch), blobs, nil, entry); err != nil {
+		roots := []v1.Descriptor{entry}
+		var archExtra map[v1.Hash][]byte
+		ar := ArchResult{Arch: arch, Ref: p.ArchRef(arch), Digest: d.Digest.String(), Layout: arch}
+		if a, ok := attestations[d.Digest.String()]; ok {
+			raw, err := readBlob(export, a.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("%s attestations: %w", arch, err)
+			}
+			m, err := attest.Normalize(raw, get, d.Digest, epoch, subst[arch])
+			if err != nil {
+				return nil, fmt.Errorf("%s attestations: %w", arch, err)
+			}
+			archExtra = m.Blobs
+			maps.Copy(extra, m.Blobs)
+			roots = append(roots, m.Entry)
+			atts = append(atts, m.Entry)
+			ar.Attestation = m.Entry.Digest.String()
+		}
+		if err := writeLayout(export, filepath.Join(stage, arch), blobs, archExtra, roots...); err != nil {
 			return nil, err
 		}
-		res.Arches = append(res.Arches, ArchResult{Arch: arch, Ref: p.ArchRef(arch), Digest: d.Digest.String(), Layout: arch})
+		res.Arches = append(res.Arches, ar)
 		index.Manifests = append(index.Manifests, d)
 	}
+	index.Manifests = append(index.Manifests, atts...)
 
 	ib, id, err := indexBlob(index, p.Tag, p.Ref())
 	if err != nil {
 		return nil, err
 	}
 	res.Digest = id.Digest.String()
-	if err := writeLayout(export, filepath.Join(stage, "index"), all, map[v1.Hash][]byte{id.Digest: ib}, id); err != nil {
+	extra[id.Digest] = ib
+	if err := writeLayout(export, filepath.Join(stage, "index"), all, extra, id); err != nil {
 		return nil, err
 	}
 

@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/attest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -45,6 +47,25 @@ func readBlob(dir string, h v1.Hash) ([]byte, error) {
 	return layout.Path(dir).Bytes(h)
 }
 
+// readInputBlob reads a blob of a layout lkpkg did not write here (another
+// build's output, a Bazel action's input), following symlinks (a Bazel
+// sandbox presents input files as symlinks, which readBlob refuses) and
+// checking the content against its digest.
+func readInputBlob(dir string, h v1.Hash) ([]byte, error) {
+	path, err := blobPath(dir, h)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if got, _, err := v1.SHA256(bytes.NewReader(b)); err != nil || got != h {
+		return nil, fmt.Errorf("%s: blob %s does not match its digest", dir, h)
+	}
+	return b, nil
+}
+
 // ReadIndex reads a layout's index.json.
 func ReadIndex(dir string) (*v1.IndexManifest, error) {
 	b, err := spec.ReadFile(filepath.Join(dir, "index.json"))
@@ -61,13 +82,15 @@ func ReadIndex(dir string) (*v1.IndexManifest, error) {
 	return &idx, nil
 }
 
-// layoutRoot returns the image (or index) a layout holds: its only entry,
-// or the one index entry that is an index.
+// layoutRoot returns the image (or index) a layout holds: its only entry
+// (attestation manifests beside an image left aside), or the one index
+// entry that is an index.
 func layoutRoot(dir string) (v1.Descriptor, error) {
 	idx, err := ReadIndex(dir)
 	if err != nil {
 		return v1.Descriptor{}, err
 	}
+	idx.Manifests = slices.DeleteFunc(idx.Manifests, attest.IsAttestation)
 	switch len(idx.Manifests) {
 	case 0:
 		return v1.Descriptor{}, errors.New("the layout's index.json lists no image")
@@ -84,6 +107,21 @@ func layoutRoot(dir string) (v1.Descriptor, error) {
 		return roots[0], nil
 	}
 	return v1.Descriptor{}, fmt.Errorf("the layout's index.json lists %d images; give a layout with one", len(idx.Manifests))
+}
+
+// layoutAttestation returns the attestation manifest a layout's index.json
+// lists for the image img, nil when there is none.
+func layoutAttestation(dir string, img v1.Hash) (*v1.Descriptor, error) {
+	idx, err := ReadIndex(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range idx.Manifests {
+		if attest.IsAttestation(d) && attest.Subject(d) == img.String() {
+			return &d, nil
+		}
+	}
+	return nil, nil
 }
 
 // newIndex is an empty OCI image index.
@@ -150,9 +188,9 @@ func indexBlob(index v1.IndexManifest, tag, ref string) ([]byte, v1.Descriptor, 
 	return ib, id, nil
 }
 
-// writeLayout writes an OCI layout at dir whose index.json lists root,
+// writeLayout writes an OCI layout at dir whose index.json lists roots,
 // with the blobs hard-linked (or copied) from src plus extra ones.
-func writeLayout(src, dir string, blobs []v1.Hash, extra map[v1.Hash][]byte, root v1.Descriptor) error {
+func writeLayout(src, dir string, blobs []v1.Hash, extra map[v1.Hash][]byte, roots ...v1.Descriptor) error {
 	for _, dg := range blobs {
 		from, err := blobPath(src, dg)
 		if err != nil {
@@ -185,7 +223,7 @@ func writeLayout(src, dir string, blobs []v1.Hash, extra map[v1.Hash][]byte, roo
 		return err
 	}
 	idx := newIndex()
-	idx.Manifests = []v1.Descriptor{root}
+	idx.Manifests = roots
 	ib, err := marshalIndex(idx)
 	if err != nil {
 		return err

@@ -15,7 +15,9 @@ import (
 // for each image, out/index/ the multi-arch index, out/result.json. The
 // index lists the images in the order of inputs, as Build lists build.yml's
 // arches, so merging per-arch builds gives the same index digest as one
-// multi-arch build of the same images. Files are copied (never linked):
+// multi-arch build of the same images (attestation manifests, which each
+// arch's layout keeps beside its image, come after the images, in the
+// same order). Files are copied (never linked):
 // inputs may be read-only or symlinks out of a sandbox. out is replaced as
 // Build replaces its output directory (CheckOutputDir says which are).
 func Merge(out string, inputs []string) (*Result, error) {
@@ -36,6 +38,7 @@ func Merge(out string, inputs []string) (*Result, error) {
 	index := newIndex()
 	indexDir := filepath.Join(out, "index")
 	seen := map[string]bool{}
+	var atts []v1.Descriptor
 	for i, in := range inputs {
 		r, err := ReadResult(in)
 		if err != nil {
@@ -66,12 +69,29 @@ func Merge(out string, inputs []string) (*Result, error) {
 			if err != nil {
 				return nil, fmt.Errorf("merge: %s: %w", src, err)
 			}
+			if root.Digest.String() != a.Digest {
+				return nil, fmt.Errorf("merge: %s holds %s, but %s says %s", src, root.Digest, filepath.Join(in, "result.json"), a.Digest)
+			}
+			att, err := layoutAttestation(dst, root.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("merge: %s: %w", src, err)
+			}
+			switch {
+			case att == nil && a.Attestation != "":
+				return nil, fmt.Errorf("merge: %s has no attestation manifest, but %s says %s", src, filepath.Join(in, "result.json"), a.Attestation)
+			case att != nil && att.Digest.String() != a.Attestation:
+				return nil, fmt.Errorf("merge: %s holds attestation %s, but %s says %q", src, att.Digest, filepath.Join(in, "result.json"), a.Attestation)
+			case att != nil:
+				atts = append(atts, *att)
+			}
 			root.Annotations = nil
 			index.Manifests = append(index.Manifests, root)
 			a.Layout = a.Arch
 			res.Arches = append(res.Arches, a)
 		}
 	}
+	// As Build writes it: the images, then their attestations.
+	index.Manifests = append(index.Manifests, atts...)
 	ib, id, err := indexBlob(index, res.Tag, res.Ref)
 	if err != nil {
 		return nil, err

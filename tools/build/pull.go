@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/attest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 )
@@ -40,6 +41,9 @@ type remoteIndex struct {
 	ref    name.Tag
 	idx    v1.ImageIndex
 	images map[string]v1.Descriptor
+	// attestations are the index's attestation manifests, by the digest
+	// of the image each is about: a pulled image keeps its attestations.
+	attestations map[string]v1.Descriptor
 }
 
 // lookup asks the registry for p's tag and returns the index when it has an
@@ -71,8 +75,12 @@ func (r *Remote) lookup(ctx context.Context, p *pkg.Package, arches []string) (r
 	if err != nil {
 		return nil, fmt.Sprintf("could not read %s (%v)", ref, err)
 	}
-	ri = &remoteIndex{ref: ref, idx: idx, images: map[string]v1.Descriptor{}}
+	ri = &remoteIndex{ref: ref, idx: idx, images: map[string]v1.Descriptor{}, attestations: map[string]v1.Descriptor{}}
 	for _, d := range im.Manifests {
+		if attest.IsAttestation(d) {
+			ri.attestations[attest.Subject(d)] = d
+			continue
+		}
 		if !d.MediaType.IsImage() || d.Platform == nil || d.Platform.OS != "linux" || d.Annotations["vnd.docker.reference.type"] != "" {
 			continue
 		}
@@ -117,6 +125,16 @@ func pull(ctx context.Context, ri *remoteIndex, p *pkg.Package, arches []string,
 			return nil, fmt.Errorf("%s (%s): %w", ri.ref, a, err)
 		}
 		index.Manifests = append(index.Manifests, v1.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size, Platform: d.Platform})
+		if ad, ok := ri.attestations[d.Digest.String()]; ok {
+			att, err := ri.idx.Image(ad.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("%s (%s attestations): %w", ri.ref, a, err)
+			}
+			if err := saveImage(ctx, export, att, ad); err != nil {
+				return nil, fmt.Errorf("%s (%s attestations): %w", ri.ref, a, err)
+			}
+			index.Manifests = append(index.Manifests, ad)
+		}
 	}
 	ib, id, err := indexBlob(index, p.Tag, p.Ref())
 	if err != nil {
@@ -125,7 +143,7 @@ func pull(ctx context.Context, ri *remoteIndex, p *pkg.Package, arches []string,
 	if err := writeLayout(export, export, nil, map[v1.Hash][]byte{id.Digest: ib}, id); err != nil {
 		return nil, err
 	}
-	res, err := writeLayouts(export, stage, p, arches, o.Format)
+	res, err := writeLayouts(export, stage, p, arches, o.Format, o.SourceDateEpoch, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,10 @@ type ArchResult struct {
 	Digest string `json:"digest"`
 	// Layout is the image's layout, relative to the output directory.
 	Layout string `json:"layout"`
+	// Attestation is the digest of the image's attestation manifest
+	// (provenance, SBOM), in its layout and in the index; empty when the
+	// build made none.
+	Attestation string `json:"attestation,omitempty"`
 }
 
 // ReadResult reads and validates the result.json of a build output
@@ -102,6 +106,8 @@ func (r *Result) Validate(file string) error {
 			return bad(field+".arch", "%q is listed twice", a.Arch)
 		case !digestRE.MatchString(a.Digest):
 			return bad(field+".digest", "%q is not a sha256 digest", a.Digest)
+		case a.Attestation != "" && !digestRE.MatchString(a.Attestation):
+			return bad(field+".attestation", "%q is not a sha256 digest", a.Attestation)
 		case !localPath(a.Layout):
 			return bad(field+".layout", "%q is not a path inside the output directory", a.Layout)
 		}

@@ -1,20 +1,22 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/plugins/content/local"
 	"github.com/distribution/reference"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/util/progress/progressui"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/attest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
 )
 
@@ -77,37 +79,79 @@ func solveError(err error, dockerfile string, w io.Writer) error {
 }
 
 // namedContexts turns Options.Contexts into context:<name> frontend attrs
-// and the OCI stores the session serves them from.
-func namedContexts(contexts map[string]string, attrs map[string]string) (map[string]content.Store, error) {
+// and the OCI stores the session serves them from. It also returns, per
+// arch, what the provenance must say instead of each context's index
+// digest (and store id): the digest of the arch's image in it (see
+// attest.Normalize), so that a build fed the dependency's multi-arch index
+// (the CLI) and one fed its one-arch output (a Bazel action) state the
+// same materials.
+func namedContexts(contexts map[string]string, attrs map[string]string, arches []string) (map[string]content.Store, map[string]map[string]string, error) {
 	if len(contexts) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
+	subst := map[string]map[string]string{}
 	names := make([]string, 0, len(contexts))
 	for n := range contexts {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	stores := map[string]content.Store{}
-	for i, n := range names {
+	for _, n := range names {
 		dir := contexts[n]
 		named, err := reference.ParseNormalizedNamed(n)
 		if err != nil {
-			return nil, fmt.Errorf("context %q: not an image reference: %w", n, err)
+			return nil, nil, fmt.Errorf("context %q: not an image reference: %w", n, err)
 		}
 		key := strings.TrimSuffix(reference.FamiliarString(named), ":latest")
 		desc, err := layoutRoot(dir)
 		if err != nil {
-			return nil, fmt.Errorf("context %s=%s: %w", n, dir, err)
+			return nil, nil, fmt.Errorf("context %s=%s: %w", n, dir, err)
 		}
 		store, err := local.NewStore(dir)
 		if err != nil {
-			return nil, fmt.Errorf("context %s=%s: %w", n, dir, err)
+			return nil, nil, fmt.Errorf("context %s=%s: %w", n, dir, err)
 		}
-		id := "lkpkgctx" + strconv.Itoa(i)
+		if desc.MediaType.IsIndex() {
+			if err := contextImages(dir, desc.Digest, arches, subst); err != nil {
+				return nil, nil, fmt.Errorf("context %s=%s: %w", n, dir, err)
+			}
+		}
+		// The store id is in the provenance (the material's purl): derived
+		// from the content, not from which other contexts the build has
+		// (the CLI and a Bazel action may pass different sets).
+		id := "lkpkg" + desc.Digest.Hex[:16]
 		stores[id] = store
 		attrs["context:"+key] = "oci-layout://" + id + "@" + desc.Digest.String()
 	}
-	return stores, nil
+	return stores, subst, nil
+}
+
+// contextImages records in subst[arch] that the index idx (in layout dir)
+// stands, in arch's provenance, for its linux/arch image: digest for
+// digest, hex for hex and store id for store id.
+func contextImages(dir string, idx v1.Hash, arches []string, subst map[string]map[string]string) error {
+	b, err := readInputBlob(dir, idx)
+	if err != nil {
+		return err
+	}
+	im, err := v1.ParseIndexManifest(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	for _, arch := range arches {
+		for _, d := range im.Manifests {
+			if d.Platform == nil || d.Platform.OS != "linux" || d.Platform.Architecture != arch || attest.IsAttestation(d) {
+				continue
+			}
+			if subst[arch] == nil {
+				subst[arch] = map[string]string{}
+			}
+			subst[arch][idx.Hex] = d.Digest.Hex
+			subst[arch]["lkpkg"+idx.Hex[:16]] = "lkpkg" + d.Digest.Hex[:16]
+			break
+		}
+	}
+	return nil
 }
 
 // frontendAttrs are the Dockerfile frontend's options for p.
@@ -123,6 +167,14 @@ func frontendAttrs(p *pkg.Package, o Options, arches []string) (map[string]strin
 	}
 	if p.Spec.DisableCache {
 		attrs["no-cache"] = ""
+	}
+	if !o.NoProvenance {
+		// min: no build args or labels (they may hold secrets), no
+		// Dockerfile source; writeLayouts removes the timestamps.
+		attrs["attest:provenance"] = "mode=min,version=v1,reproducible=true"
+	}
+	if o.SBOMScanner != "" {
+		attrs["attest:sbom"] = "generator=" + o.SBOMScanner
 	}
 	args, err := BuildArgs(p, o)
 	if err != nil {

@@ -24,10 +24,13 @@ const (
 
 // archPlan is one arch of a push.
 type archPlan struct {
-	arch   string
-	img    v1.Image
-	local  v1.Descriptor // the image this build made
-	action archAction
+	arch  string
+	img   v1.Image
+	local v1.Descriptor // the image this build made
+	// att and attDesc are the image's attestation manifest (nil: none).
+	att     v1.Image
+	attDesc *v1.Descriptor
+	action  archAction
 	// remote is what the registry has for the arch (archSkip).
 	remote v1.Descriptor
 	// remoteTagged says remote is under <tag>-<arch> (not only in the index).
@@ -72,10 +75,11 @@ func openLayouts(ctx context.Context, p *Package) (_ []*archPlan, cleanup func()
 		if err := ctx.Err(); err != nil {
 			return nil, cleanup, err
 		}
-		img, desc, err := readLayout(ctx, a.Layout, tmpDir)
+		li, err := readLayout(ctx, a.Layout, tmpDir)
 		if err != nil {
 			return nil, cleanup, fmt.Errorf("%s (%s): reading layout %s: %w", p.Image, a.Arch, a.Layout, err)
 		}
+		img, desc := li.img, li.desc
 		if desc.Platform == nil {
 			cf, err := img.ConfigFile()
 			if err != nil {
@@ -86,7 +90,7 @@ func openLayouts(ctx context.Context, p *Package) (_ []*archPlan, cleanup func()
 		if desc.Platform == nil || desc.Platform.Architecture != a.Arch {
 			return nil, cleanup, fmt.Errorf("%s: layout %s is not a linux/%s image", p.Image, a.Layout, a.Arch)
 		}
-		plans = append(plans, &archPlan{arch: a.Arch, img: img, local: desc})
+		plans = append(plans, &archPlan{arch: a.Arch, img: img, local: desc, att: li.att, attDesc: li.attDesc})
 	}
 	return plans, cleanup, nil
 }

@@ -86,12 +86,20 @@ func Merge(cur, tagged, local []v1.Descriptor) []v1.Descriptor {
 // other os.version/os.features/variant entries, entries without a
 // platform, attestations. An attestation goes only together with the image
 // it refers to. Pushed platforms cur lacks are appended, local's first.
+// Attestation manifests in local (see isAttestation) are each image's
+// own: appended after the images, each replacing any other attestation
+// cur has for the same image, and left out when their image is not in
+// the index.
 func merge(cur, tagged, local []v1.Descriptor) []mergeItem {
-	var pushed []v1.Descriptor
+	var pushed, pushedAtts []v1.Descriptor
 	find := func(p *v1.Platform) int {
 		return slices.IndexFunc(pushed, func(d v1.Descriptor) bool { return samePlatform(d.Platform, p) })
 	}
 	for _, d := range local {
+		if isAttestation(d) {
+			pushedAtts = append(pushedAtts, d)
+			continue
+		}
 		if i := find(d.Platform); i >= 0 {
 			pushed[i] = d
 		} else {
@@ -139,12 +147,36 @@ func merge(cur, tagged, local []v1.Descriptor) []mergeItem {
 			images[it.d.Digest.String()] = true
 		}
 	}
+	// The attestations pushed with their images replace any other
+	// attestation of the same image; those of images no longer in the
+	// index go.
+	ours := map[string]string{} // image digest -> its pushed attestation
+	for _, a := range pushedAtts {
+		if images[a.Annotations[annotationRefDigest]] {
+			ours[a.Annotations[annotationRefDigest]] = a.Digest.String()
+		}
+	}
+	have := map[string]bool{}
 	kept := out[:0]
 	for _, it := range out {
-		if ref := it.d.Annotations[annotationRefDigest]; isAttestation(it.d) && replaced[ref] && !images[ref] {
+		ref := it.d.Annotations[annotationRefDigest]
+		switch {
+		case !isAttestation(it.d):
+		case replaced[ref] && !images[ref]:
 			continue
+		case ours[ref] != "" && ours[ref] != it.d.Digest.String():
+			continue
+		case ours[ref] != "":
+			have[ref] = true
 		}
 		kept = append(kept, it)
+	}
+	for _, a := range pushedAtts {
+		ref := a.Annotations[annotationRefDigest]
+		if ours[ref] == a.Digest.String() && !have[ref] {
+			kept = append(kept, mergeItem{a, -1})
+			have[ref] = true
+		}
 	}
 	return kept
 }

@@ -67,6 +67,12 @@ func TestMerge(t *testing.T) {
 		{"attestation with no image in the index kept", []v1.Descriptor{amd1, dangling}, nil, []v1.Descriptor{amd2}, []v1.Descriptor{amd2, dangling}},
 		{"order of cur kept", []v1.Descriptor{attArm1, arm1, zstd, amd1}, []v1.Descriptor{riscv}, []v1.Descriptor{amd2}, []v1.Descriptor{attArm1, arm1, zstd, amd2, riscv}},
 		{"same image keeps its entry and annotations", []v1.Descriptor{amd1Again, attAmd1}, nil, []v1.Descriptor{amd1}, []v1.Descriptor{amd1Again, attAmd1}},
+		// Attestations pushed with their images (local).
+		{"pushed attestations after the images", nil, nil, []v1.Descriptor{amd1, arm1, attAmd1, attArm1}, []v1.Descriptor{amd1, arm1, attAmd1, attArm1}},
+		{"pushed attestation replaces the image's old one", []v1.Descriptor{amd1, att(amd1, 18)}, nil, []v1.Descriptor{amd1, attAmd1}, []v1.Descriptor{amd1, attAmd1}},
+		{"pushed attestation already there kept in place", []v1.Descriptor{attAmd1, amd1, arm1}, nil, []v1.Descriptor{amd1, attAmd1}, []v1.Descriptor{attAmd1, amd1, arm1}},
+		{"replaced image: old attestation out, new in", []v1.Descriptor{amd1, arm1, attAmd1, attArm1}, nil, []v1.Descriptor{amd2, att(amd2, 19)}, []v1.Descriptor{amd2, arm1, attArm1, att(amd2, 19)}},
+		{"pushed attestation of an image not in the index left out", []v1.Descriptor{amd1}, nil, []v1.Descriptor{att(amd2, 19)}, []v1.Descriptor{amd1}},
 		{"duplicates of a pushed platform replaced by one", []v1.Descriptor{amd1, arm1, desc("amd64", 17)}, nil, []v1.Descriptor{amd2}, []v1.Descriptor{amd2, arm1}},
 	} {
 		got := Merge(tc.cur, tc.tagged, tc.local)

@@ -116,6 +116,9 @@ type Report struct {
 	// Skipped lists the arches left as the registry has them (see
 	// Options.Force).
 	Skipped []string
+	// Attestations are the attestation manifests pushed with the images
+	// (by digest, untagged; the index lists each after the images).
+	Attestations []v1.Descriptor
 	// BlobsUploaded and BytesUploaded count blob uploads.
 	BlobsUploaded int
 	BytesUploaded int64
@@ -178,8 +181,9 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 	}
 	rep := &Report{Repository: repo.String(), Arches: map[string]v1.Descriptor{}}
 
-	// 2. Per-arch images.
+	// 2. Per-arch images, and their attestation manifests (by digest).
 	var targets []sign.Target
+	var atts []v1.Descriptor
 	for _, a := range plans {
 		tag := repo.Tag(p.Tag + "-" + a.arch)
 		if a.action == archWrite {
@@ -208,6 +212,12 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 		}
 		if a.action == archSkip {
 			rep.Skipped = append(rep.Skipped, a.arch)
+		} else if a.att != nil {
+			if err := s.pushAttestation(ctx, tag, a.att, *a.attDesc); err != nil {
+				return nil, fmt.Errorf("pushing the attestations of %s to %s: %w (nothing points at them yet; rerun the push to resume)", tag, repo.RegistryStr(), err)
+			}
+			atts = append(atts, *a.attDesc)
+			rep.Attestations = append(rep.Attestations, *a.attDesc)
 		}
 		rep.Arches[a.arch] = a.final()
 		if a.action != archSkip || a.remoteTagged {
@@ -216,6 +226,7 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 	}
 
 	// 3. Index.
+	local = append(local, atts...)
 	idxDesc, wrote, err := s.converge(ctx, idxTag, local)
 	if err != nil {
 		return nil, err

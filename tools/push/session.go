@@ -121,6 +121,42 @@ func (s *session) pushImage(ctx context.Context, tag name.Tag, img v1.Image, des
 	return nil, nil
 }
 
+// pushAttestation pushes the attestation manifest img (desc) by digest,
+// with its blobs, unless the registry has it; tag names it in messages.
+func (s *session) pushAttestation(ctx context.Context, tag name.Tag, img v1.Image, desc v1.Descriptor) error {
+	ref := s.repo.Digest(desc.Digest.String())
+	if h, err := s.head(ctx, ref); err != nil {
+		return err
+	} else if h != nil {
+		s.exists.Store(desc.Digest, true)
+		return nil
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return err
+	}
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		return err
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return err
+	}
+	blobs := append([]v1.Layer{static.NewLayer(cfg, m.Config.MediaType)}, layers...)
+	for _, l := range blobs {
+		if err := s.uploadBlob(ctx, tag, l); err != nil {
+			return err
+		}
+	}
+	if err := s.pusher.Put(ctx, ref, img); err != nil {
+		return fmt.Errorf("writing the attestation manifest: %w", err)
+	}
+	s.exists.Store(desc.Digest, true)
+	s.out.printf("%s: attestations %s pushed\n", tag, short(desc.Digest))
+	return nil
+}
+
 func (s *session) uploadBlob(ctx context.Context, tag name.Tag, l v1.Layer) error {
 	d, err := l.Digest()
 	if err != nil {

@@ -78,6 +78,14 @@ package is built one arch at a time (each arch's context has that arch's
 images), then merged. --depends-image IMAGE@DIGEST=LAYOUT takes an image
 from an OCI layout instead; with --hermetic nothing else is pulled.
 
+Attestations: each image gets BuildKit's SLSA provenance (mode=min: no
+build args or labels; timestamps and the random invocation id removed, so
+digests stay reproducible) unless --no-provenance, and an SPDX SBOM from
+the scanner image --sbom-scanner REF (BuildKit's SBOM generator protocol;
+--no-sbom: none). Each arch's layout lists the image's attestation
+manifest beside it and the index lists them after the images, as BuildKit
+does; 'lkpkg sbom' prints the SBOMs.
+
 Packages given together are built in dependency order, and a package whose
 build args refer to another (@lkt:pkg:) gets that package's output as a
 BuildKit named context, so FROM org/image:<tag> needs no registry. Outside
@@ -169,6 +177,8 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	pf.registerForce(fs)
 	var lk lkBuildFlags
 	lk.register(fs)
+	var af attestFlags
+	af.register(fs)
 	dirs, err := parseDirs(fs, args)
 	if err != nil {
 		return err
@@ -219,6 +229,7 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	if *platforms != "" {
 		bo.Platforms = strings.Split(*platforms, ",")
 	}
+	af.apply(&bo)
 	// build.yml's build args, then the files', then --build-arg's.
 	fileArgs, fileDeps, err := lk.argFileArgs(flags.options(fs))
 	if err != nil {

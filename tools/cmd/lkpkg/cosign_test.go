@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/cosign"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/push"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
@@ -108,8 +109,27 @@ func TestBuildPush(t *testing.T) {
 	if got := indexArches(t, reg.Host+"/lkt/built:b1"); len(got) != 1 || got[0] != "amd64" {
 		t.Fatalf("index holds %v", got)
 	}
-	if code, stdout, stderr := lkpkg(t, "trust", "inspect", "--sign", "cosign", "--cosign-pub", pub, reg.Host+"/lkt/built"); code != 0 {
-		t.Fatalf("trust inspect: %s\n%s", stdout, stderr)
+	// The index lists the image's provenance attestation, and the
+	// signature covers that index.
+	res, err := build.ReadResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var atts []string
+	for _, m := range remoteIndex(t, reg.Host+"/lkt/built:b1").Manifests {
+		if m.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
+			atts = append(atts, m.Annotations["vnd.docker.reference.digest"]+" "+m.Digest.String())
+		}
+	}
+	if want := res.Arches[0].Digest + " " + res.Arches[0].Attestation; len(atts) != 1 || atts[0] != want {
+		t.Errorf("index attestations %v, want [%s]", atts, want)
+	}
+	idxDigest, err := remote.Head(mustParse(t, reg.Host+"/lkt/built:b1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := lkpkg(t, "trust", "inspect", "--sign", "cosign", "--cosign-pub", pub, reg.Host+"/lkt/built"); code != 0 || !strings.Contains(stdout, idxDigest.Digest.String()) {
+		t.Fatalf("trust inspect (want the signed index %s): %s\n%s", idxDigest.Digest, stdout, stderr)
 	}
 	// Flag errors come before the build.
 	if code, _, stderr := lkpkg(t, "build", "--push", "--hermetic", "--output-dir", out, dir); code == 0 || !strings.Contains(stderr, "--hermetic") {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
@@ -36,16 +37,15 @@ func loadIntoDocker(ctx context.Context, e *dockerload.Engine, p *pkg.Package, o
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.Ref, err)
 		}
-		im, err := idx.IndexManifest()
+		// The layout also holds the image's attestation manifest: load the
+		// image the result names.
+		h, err := v1.NewHash(a.Digest)
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.Ref, err)
 		}
-		if len(im.Manifests) != 1 {
-			return fmt.Errorf("%s: the layout %s holds %d images, want 1", a.Ref, filepath.Join(out, a.Layout), len(im.Manifests))
-		}
-		img, err := idx.Image(im.Manifests[0].Digest)
+		img, err := idx.Image(h)
 		if err != nil {
-			return fmt.Errorf("%s: %w", a.Ref, err)
+			return fmt.Errorf("%s: the layout %s: %w", a.Ref, filepath.Join(out, a.Layout), err)
 		}
 		tags := []string{a.Ref}
 		if a.Arch == runtime.GOARCH {

@@ -37,6 +37,7 @@ var commands = []*command{
 	&manifestCommand,
 	&trustCommand,
 	&remoteTagCommand,
+	&sbomCommand,
 	&mergeOutputsCommand,
 	&checkAttrsCommand,
 	&updateHashesCommand,

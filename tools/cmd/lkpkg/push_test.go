@@ -50,6 +50,9 @@ func indexArches(t *testing.T, ref string) []string {
 	t.Helper()
 	var out []string
 	for _, m := range remoteIndex(t, ref).Manifests {
+		if m.Annotations["vnd.docker.reference.type"] != "" {
+			continue // attestations
+		}
 		out = append(out, m.Platform.Architecture)
 	}
 	return out

@@ -7,6 +7,9 @@
 //	lkbase --synthetic REF    push a small linux/amd64 + linux/arm64 index of
 //	                          synthetic images whose digest never changes
 //	                          (scripts/depends-bazel-test pins it in MODULE.bazel)
+//	lkbase --fixture-scanner REF
+//	                          push the fixture SBOM scanner (busybox sh that
+//	                          lists the scanned files as SPDX) for linux/amd64
 //
 // This is how the demo registry gets the image the examples' Dockerfiles
 // start FROM, since these machines cannot reach Docker Hub.
@@ -29,7 +32,16 @@ import (
 func main() {
 	layoutDir := flag.String("layout", "", "write an OCI layout to this directory instead of pushing")
 	synthetic := flag.Bool("synthetic", false, "push a fixed synthetic two-arch index to REF and print REF@digest")
+	scanner := flag.Bool("fixture-scanner", false, "push the fixture SBOM scanner image to REF")
 	flag.Parse()
+	if *scanner {
+		if err := testenv.PushFixtureScanner(flag.Arg(0)); err != nil {
+			fmt.Fprintln(os.Stderr, "lkbase:", err)
+			os.Exit(1)
+		}
+		fmt.Println(flag.Arg(0))
+		return
+	}
 	if *synthetic {
 		if err := pushSynthetic(flag.Arg(0)); err != nil {
 			fmt.Fprintln(os.Stderr, "lkbase:", err)
