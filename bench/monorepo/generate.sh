@@ -10,8 +10,9 @@
 # (amd64, arm64; no RUN, so no emulation), the others amd64 only. data.txt holds NONCE
 # (default: the time), so that a new NONCE makes every image new for Bazel's caches and
 # BuildKit's. No BUILD files: `bazel run //:gazelle` writes them. DIR/MODULE.bazel
-# depends on this checkout's rules_linuxkit (local_path_override), DIR/.bazelrc imports
-# its .bazelrc.machine. An existing DIR loses its pkg/ and top-level files (output base
+# depends on this checkout's rules_linuxkit (local_path_override), DIR/.bazelrc has
+# examples/' flags (so lkpkg's compiles share their cache entries) and imports this
+# checkout's .bazelrc.machine. An existing DIR loses its pkg/ and top-level files (output base
 # and lock file are kept, so reruns reuse fetched repositories).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -39,6 +40,11 @@ local_path_override(
 )
 
 bazel_dep(name = "rules_shell", version = "0.4.1")
+
+# lkpkg built from this checkout's Go sources, as examples/ does (a user's module gets the
+# prebuilt lkpkg of a release instead); its compile actions are the same as the examples'.
+register_toolchains("@rules_linuxkit//rules:lkpkg_toolchain")
+
 bazel_dep(name = "rules_go", version = "0.59.0", repo_name = "io_bazel_rules_go")
 bazel_dep(name = "gazelle", version = "0.45.0", repo_name = "bazel_gazelle")
 
@@ -48,11 +54,12 @@ MOD
 # The Go deps of rules_linuxkit's own module, as examples/MODULE.bazel declares them.
 sed -n '/^go_deps = /,$p' "${REPO}/examples/MODULE.bazel" >>"${dir}/MODULE.bazel"
 
-cat >"${dir}/.bazelrc" <<RC
-common --enable_bzlmod
-build --incompatible_strict_action_env
-try-import ${REPO}/.bazelrc.machine
-RC
+# examples/'s flags: the same configuration, so the same action keys for lkpkg's and
+# Gazelle's compiles (disk and remote cache hits after the examples are built).
+{
+	grep -v '^#' "${REPO}/examples/.bazelrc" | grep .
+	echo "try-import ${REPO}/.bazelrc.machine"
+} >"${dir}/.bazelrc"
 printf 'bazel-bin\nbazel-out\nbazel-testlogs\nbazel-%s\n' "$(basename "$dir")" >"${dir}/.bazelignore"
 
 cat >"${dir}/BUILD.bazel" <<'BUILD'

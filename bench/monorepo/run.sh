@@ -43,9 +43,12 @@ die() {
 now() { date +%s.%N; }
 since() { printf '%.2f' "$(echo "$(now) - $1" | bc)"; }
 nonce() { date +%s%N; }
+# load: the 1-minute load average (the machine may be shared: figures scale with it).
+load() { cut -d' ' -f1 /proc/loadavg; }
 pkgname() { printf 'p%05d' "$1"; }
 arches() { (((($1 / 5) % 5) == 0)) && echo 2 || echo 1; }
 
+T_ALL=$(now)
 "${REPO}/scripts/buildkit-setup" >/dev/null
 (cd "$REPO" && go build -o bin/lkpkg ./tools/cmd/lkpkg)
 LKPKG="${REPO}/bin/lkpkg"
@@ -65,7 +68,7 @@ bazel_build() {
 	}
 	SECS=$(since "$t")
 	read -r EXECUTED HITS MNEMONICS PACKAGES BUILD_SECS < <(python3 "${HERE}/summarize.py" "$log")
-	printf '%-8s %8s s: %5d actions executed, %4d cache hits (%s)\n' "$name" "$SECS" "$EXECUTED" "$HITS" "$MNEMONICS"
+	printf '%-8s %8s s: %5d actions executed, %4d cache hits (%s); load %s\n' "$name" "$SECS" "$EXECUTED" "$HITS" "$MNEMONICS" "$(load)"
 }
 
 # change I: a new data.txt for package I.
@@ -109,7 +112,7 @@ t=$(now)
 	die "gazelle's rerun would change BUILD files"
 }
 GAZELLE_NOOP=$(since "$t")
-echo "gazelle  ${GAZELLE} s: full run, ${written} BUILD files; no-change rerun ${GAZELLE_NOOP} s"
+echo "gazelle  ${GAZELLE} s: full run, ${written} BUILD files; no-change rerun ${GAZELLE_NOOP} s; load $(load)"
 
 bazel_build cold
 COLD=$SECS COLD_N=$EXECUTED
@@ -142,11 +145,11 @@ t=$(now)
 	die "lkpkg build of the ${N} packages failed"
 }
 LKPKG_SECS=$(since "$t")
-echo "lkpkg    ${LKPKG_SECS} s: lkpkg build of the ${N} packages, no Bazel"
+echo "lkpkg    ${LKPKG_SECS} s: lkpkg build of the ${N} packages, no Bazel; load $(load)"
 "$BAZEL" shutdown >/dev/null 2>&1 || true
 
 ratio() { printf '%.3f' "$(echo "scale=6; $1 / $2" | bc)"; }
 echo
-printf 'monorepo N=%d: gazelle %s s (target < 1 s), rerun %s s; bazel cold %s s (%d actions), no-op %s s (target < 3 s), no-op/cold %s; leaf %s s (%d actions; its image %s s; target < 5 s + that), root %s s (%d actions, 5 packages); lkpkg build %s s, bazel cold/lkpkg %s\n' \
+printf 'monorepo N=%d: gazelle %s s (target < 1 s), rerun %s s; bazel cold %s s (%d actions), no-op %s s (target < 3 s), no-op/cold %s; leaf %s s (%d actions; its image %s s; target < 5 s + that), root %s s (%d actions, 5 packages); lkpkg build %s s, bazel cold/lkpkg %s; %s s in all, load average %s\n' \
 	"$N" "$GAZELLE" "$GAZELLE_NOOP" "$COLD" "$COLD_N" "$NOOP" "$(ratio "$NOOP" "$COLD")" "$LEAF" "$LEAF_N" "$LEAF_BUILD" \
-	"$ROOT" "$ROOT_N" "$LKPKG_SECS" "$(ratio "$COLD" "$LKPKG_SECS")"
+	"$ROOT" "$ROOT_N" "$LKPKG_SECS" "$(ratio "$COLD" "$LKPKG_SECS")" "$(since "$T_ALL")" "$(cut -d' ' -f1-3 /proc/loadavg)"
