@@ -120,7 +120,7 @@ func TestUpdateHashes(t *testing.T) {
 		t.Errorf("show-tag without --hash-dir: %q", stdout)
 	}
 	// The build gets its build args from the manifests.
-	code, stdout, stderr := lkpkg(t, "pkg", "build", "--dry-run", "--hash-dir", hd, "pkg/app")
+	code, stdout, stderr := lkpkg(t, "--cache", t.TempDir(), "pkg", "build", "--dry-run", "--hash-dir", hd, "pkg/app")
 	if code != 0 || !strings.Contains(stdout, "BASE="+base) || !strings.Contains(stdout, want["app.hash"].Tag) {
 		t.Errorf("build --dry-run --hash-dir: exit %d\n%s\n%s", code, stdout, stderr)
 	}
