@@ -1,7 +1,6 @@
 package build_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/moby/buildkit/client"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/attest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
@@ -135,13 +133,7 @@ func TestBuildProvenance(t *testing.T) {
 	}
 
 	// A clean daemon gives the same index, attestations included.
-	d2 := testenv.BuildKit(t)
-	c2, err := client.New(context.Background(), d2.Address())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
-	e2 := &env{t: t, daemon: d2, client: c2, base: e.base}
+	e2 := e.cleanDaemon()
 	again := e2.mustBuild(p, filepath.Join(t.TempDir(), "again"), build.Options{})
 	if again.Digest != res.Digest {
 		t.Errorf("index digest differs on a clean daemon: %s vs %s", res.Digest, again.Digest)
@@ -296,13 +288,7 @@ func TestBuildSBOM(t *testing.T) {
 		t.Errorf("build.SPDX of the output as symlinks: %v", err)
 	}
 
-	d2 := testenv.BuildKit(t)
-	c2, err := client.New(context.Background(), d2.Address())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
-	e2 := &env{t: t, daemon: d2, client: c2, base: e.base}
+	e2 := e.cleanDaemon()
 	again := e2.mustBuild(p, filepath.Join(t.TempDir(), "again"), build.Options{SBOMScanner: scanner})
 	if again.Digest != res.Digest || again.Arches[0].Attestation != a.Attestation {
 		t.Errorf("a clean daemon gives index %s attestation %s, first build %s %s", again.Digest, again.Arches[0].Attestation, res.Digest, a.Attestation)
@@ -337,13 +323,7 @@ func TestBuildSBOMWithTheScanner(t *testing.T) {
 		t.Errorf("the SBOM lists no busybox package: %.500s", raw)
 	}
 
-	d2 := testenv.BuildKit(t)
-	c2, err := client.New(context.Background(), d2.Address())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
-	e2 := &env{t: t, daemon: d2, client: c2, base: e.base}
+	e2 := e.cleanDaemon()
 	again := e2.mustBuild(p, filepath.Join(t.TempDir(), "again"), build.Options{SBOMScanner: scanner})
 	if again.Digest != res.Digest || again.Arches[0].Attestation != a.Attestation {
 		t.Errorf("a clean daemon gives index %s attestation %s, first build %s %s", again.Digest, again.Arches[0].Attestation, res.Digest, a.Attestation)

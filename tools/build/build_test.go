@@ -49,6 +49,19 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// cleanDaemon is an env on a new BuildKit daemon, with no cache, and the
+// same base image: what reproducibility checks build on a second time.
+func (e *env) cleanDaemon() *env {
+	e.t.Helper()
+	d := testenv.BuildKit(e.t)
+	c, err := client.New(context.Background(), d.Address())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { c.Close() })
+	return &env{t: e.t, daemon: d, client: c, base: e.base}
+}
+
 // writePkg writes files (path -> contents) into a new package directory.
 func writePkg(t *testing.T, dir string, files map[string]string) string {
 	t.Helper()
@@ -420,13 +433,7 @@ func TestBuildReproducibleAfterPrune(t *testing.T) {
 		t.Errorf("digest changed after builder prune: %s then %s", first.Digest, second.Digest)
 	}
 	// And on a brand-new daemon.
-	d2 := testenv.BuildKit(t)
-	c2, err := client.New(context.Background(), d2.Address())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
-	e2 := &env{t: t, daemon: d2, client: c2, base: e.base}
+	e2 := e.cleanDaemon()
 	third := e2.mustBuild(p, filepath.Join(t.TempDir(), "3"), build.Options{})
 	if first.Digest != third.Digest {
 		t.Errorf("digest differs on a clean daemon: %s vs %s", first.Digest, third.Digest)
