@@ -50,6 +50,7 @@ import (
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/depends"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/scannerimage"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -109,6 +110,12 @@ type Options struct {
 	// (BuildKit's SBOM generator protocol) for its SPDX attestation; ""
 	// makes none.
 	SBOMScanner string
+	// SBOMScannerLayout, when SBOMScanner is "", is an OCI layout holding
+	// the generator image (scannerimage.Root): Build serves it from a
+	// read-only registry on 127.0.0.1 while it builds and passes that
+	// reference, so the daemon must run on this machine. The port is in
+	// no output: the same build gives the same digests on any port.
+	SBOMScannerLayout string
 }
 
 // Arches returns the arches to build: build.yml's, in its order, restricted
@@ -189,6 +196,14 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		}
 	}
 
+	if o.SBOMScanner == "" && o.SBOMScannerLayout != "" {
+		srv, err := scannerimage.Serve(o.SBOMScannerLayout)
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Close()
+		o.SBOMScanner = srv.Ref
+	}
 	attrs, err := frontendAttrs(p, o, arches)
 	if err != nil {
 		return nil, err

@@ -229,7 +229,9 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	if *platforms != "" {
 		bo.Platforms = strings.Split(*platforms, ",")
 	}
-	af.apply(&bo)
+	if err := af.apply(&bo, hermetic, stderr); err != nil {
+		return err
+	}
 	// build.yml's build args, then the files', then --build-arg's.
 	fileArgs, fileDeps, err := lk.argFileArgs(flags.options(fs))
 	if err != nil {
@@ -371,6 +373,11 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 			// Credentials never cross the network in plaintext.
 			b.Options.Keychain = nil
 			fmt.Fprintf(stderr, "warning: BuildKit at %s gets no registry credentials, as it is reached without TLS: FROM images in registries that need them will not be pulled\n", target.Address)
+		}
+		if b.Options.SBOMScannerLayout != "" && !target.OnThisMachine() {
+			// The scanner is served on this machine's 127.0.0.1.
+			b.Options.SBOMScannerLayout = ""
+			fmt.Fprintf(stderr, "warning: no SBOM attestation: BuildKit at %s is not on this machine, so it cannot pull the scanner lkpkg serves from its OCI layout on 127.0.0.1; pass --sbom-scanner REF (a registry the daemon reaches) or --no-sbom\n", target.Address)
 		}
 		c, err = target.Client(ctx)
 		return c, err
