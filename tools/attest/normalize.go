@@ -22,6 +22,8 @@ type Manifest struct {
 	Blobs map[v1.Hash][]byte
 	// Statements are the statement blobs' digests, in layer order.
 	Statements []v1.Hash
+	// PredicateTypes are the statements' predicate types, in layer order.
+	PredicateTypes []string
 }
 
 // Normalize rewrites BuildKit's attestation manifest raw, whose blobs get
@@ -73,6 +75,7 @@ func Normalize(raw []byte, get func(v1.Hash) ([]byte, error), subject v1.Hash, e
 		}
 		out.Blobs[h] = b
 		out.Statements = append(out.Statements, h)
+		out.PredicateTypes = append(out.PredicateTypes, pt)
 		d := v1.Descriptor{MediaType: l.MediaType, Digest: h, Size: n}
 		if pt != "" {
 			d.Annotations = map[string]string{AnnotationPredicateType: pt}

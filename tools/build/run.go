@@ -185,7 +185,7 @@ func (b *Builder) Plan(dirs []string) (*Plan, error) {
 			pl.out[p] = filepath.Join(base, p.Spec.Image)
 		}
 		if b.Reuse && base == "" {
-			if res := reusable(pl.out[p], p, archesOf[p], b.Options.Format); res != nil {
+			if res := reusable(pl.out[p], p, archesOf[p], b.Options.Format, b.Options.attestations()); res != nil {
 				pl.reused[p] = res
 				continue
 			}
