@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -188,6 +189,23 @@ func provenanceV1(p map[string]any) {
 		delete(md, "startedOn")
 		delete(md, "finishedOn")
 	}
+	// BuildKit orders the dependencies by the references it resolved;
+	// after subst those may sort otherwise (a scanner served on a new
+	// port each build): sorted by the URIs written, the order is the
+	// same whatever the references were.
+	if bd := object(p, "buildDefinition"); bd != nil {
+		if deps, ok := bd["resolvedDependencies"].([]any); ok {
+			slices.SortStableFunc(deps, func(a, b any) int {
+				return strings.Compare(uri(a), uri(b))
+			})
+		}
+	}
+}
+
+func uri(dep any) string {
+	m, _ := dep.(map[string]any)
+	s, _ := m["uri"].(string)
+	return s
 }
 
 func spdx(p map[string]any, epoch int64) {

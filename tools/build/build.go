@@ -118,6 +118,11 @@ type Options struct {
 	SBOMScannerLayout string
 }
 
+// ServedScanner is what the provenance calls a scanner served from an OCI
+// layout (Options.SBOMScannerLayout) instead of 127.0.0.1:PORT/...: its
+// resolved dependency reads pkg:docker/localhost/lkpkg/sbom-scanner?digest=...
+const ServedScanner = "localhost/" + scannerimage.Repository
+
 // Arches returns the arches to build: build.yml's, in its order, restricted
 // to platforms when given.
 func Arches(s *spec.Spec, platforms []string) ([]string, error) {
@@ -196,6 +201,7 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		}
 	}
 
+	served := ""
 	if o.SBOMScanner == "" && o.SBOMScannerLayout != "" {
 		srv, err := scannerimage.Serve(o.SBOMScannerLayout)
 		if err != nil {
@@ -203,6 +209,7 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		}
 		defer srv.Close()
 		o.SBOMScanner = srv.Ref
+		served = srv.Host + "/" + scannerimage.Repository
 	}
 	attrs, err := frontendAttrs(p, o, arches)
 	if err != nil {
@@ -211,6 +218,20 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 	stores, subst, err := namedContexts(o.Contexts, attrs, arches)
 	if err != nil {
 		return nil, err
+	}
+	if served != "" {
+		// The provenance lists the scanner among its resolved
+		// dependencies, by digest: named without the port, which
+		// changes every build.
+		if subst == nil {
+			subst = map[string]map[string]string{}
+		}
+		for _, a := range arches {
+			if subst[a] == nil {
+				subst[a] = map[string]string{}
+			}
+			subst[a][served] = ServedScanner
+		}
 	}
 
 	dockerfile := filepath.Join(p.Dir, filepath.FromSlash(df))

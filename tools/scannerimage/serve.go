@@ -27,6 +27,8 @@ type Server struct {
 	// Ref is the served image's reference, pinned by digest:
 	// 127.0.0.1:PORT/lkpkg/sbom-scanner@sha256:...
 	Ref string
+	// Host is 127.0.0.1:PORT.
+	Host string
 	// Digest is the served root's digest; it does not depend on the port.
 	Digest v1.Hash
 	srv    *http.Server
@@ -50,6 +52,7 @@ func Serve(dir string) (*Server, error) {
 	}
 	s := &Server{
 		Ref:    ln.Addr().String() + "/" + Repository + "@" + root.Digest.String(),
+		Host:   ln.Addr().String(),
 		Digest: root.Digest,
 		srv:    &http.Server{Handler: h},
 		done:   make(chan struct{}),
