@@ -82,7 +82,7 @@ func TestPlanLinuxkitSelection(t *testing.T) {
 	if err := b.DryRun(&dry, pl); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{baseP.Ref() + ": found in", appP.Ref() + ": would build for linux/amd64", "build-arg: BASE=" + baseP.Ref(), "FROM " + baseP.Ref() + ": served from " + filepath.Join(build.StorePath(store, baseP), "index")} {
+	for _, want := range []string{baseP.Ref() + ": found in", appP.Ref() + ": would build for linux/amd64", "build-arg: BASE=" + baseP.Ref(), "FROM " + baseP.Ref() + ": served from " + filepath.Join(build.StorePath(store, baseP), "index"), "  sbom: none\n"} {
 		if !strings.Contains(dry.String(), want) {
 			t.Errorf("dry run lacks %q:\n%s", want, dry.String())
 		}

@@ -80,11 +80,21 @@ from an OCI layout instead; with --hermetic nothing else is pulled.
 
 Attestations: each image gets BuildKit's SLSA provenance (mode=min: no
 build args or labels; timestamps and the random invocation id removed, so
-digests stay reproducible) unless --no-provenance, and an SPDX SBOM from
-the scanner image --sbom-scanner REF (BuildKit's SBOM generator protocol;
---no-sbom: none). Each arch's layout lists the image's attestation
-manifest beside it and the index lists them after the images, as BuildKit
-does; 'lkpkg sbom' prints the SBOMs.
+digests stay reproducible) unless --no-provenance, and an SPDX SBOM made
+by a scanner image (BuildKit's SBOM generator protocol), the first of:
+--no-sbom (none); --sbom-scanner REF (pulled by BuildKit from a registry);
+--sbom-scanner-layout DIR (an OCI layout lkpkg serves to BuildKit from a
+read-only registry on 127.0.0.1 while it builds: the daemon must be on
+this machine, else the build warns and makes no SBOM); the project's
+scanner at $RULES_LINUXKIT_CACHE/sbom-scanner/layout (default cache
+/var/cache/rules_linuxkit, written by scripts/sbom-scanner-setup; not
+looked for with --hermetic). With none of them, one warning says how to
+get one and the build goes on without an SBOM. The port the scanner is
+served on is in no output. Each arch's layout lists the image's
+attestation manifest beside it and the index lists them after the images,
+as BuildKit does; result.json lists the kinds (provenance, sbom), and a
+store output lacking one asked for is rebuilt; 'lkpkg sbom' prints the
+SBOMs.
 
 Packages given together are built in dependency order, and a package whose
 build args refer to another (@lkt:pkg:) gets that package's output as a
