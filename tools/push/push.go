@@ -50,6 +50,11 @@ type Package struct {
 	Tag string
 	// Arches are the images to push.
 	Arches []Arch
+	// Index is the build's multi-arch index layout (directory or .tar;
+	// optional). Pushed to a registry that has no index yet, as it is:
+	// the registry's digest is then the build's. An index merged with
+	// what the registry has is another index, with another digest.
+	Index string
 	// Dirty packages are refused.
 	Dirty bool
 	// Dir names the package in messages.
@@ -72,7 +77,7 @@ func FromBuild(dir, image string) (*Package, *build.Result, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &Package{Image: image, Tag: r.Tag}
+	p := &Package{Image: image, Tag: r.Tag, Index: filepath.Join(dir, r.Layout)}
 	for _, a := range r.Arches {
 		p.Arches = append(p.Arches, Arch{Arch: a.Arch, Layout: filepath.Join(dir, a.Layout)})
 	}
@@ -141,10 +146,11 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	plans, cleanup, err := openLayouts(ctx, p)
+	plans, built, cleanup, err := openLayouts(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	s.built = built
 	// The layouts are read lazily while uploading: remove extracted tars
 	// only when the push is over, however it ends.
 	defer cleanup()
