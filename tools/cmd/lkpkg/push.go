@@ -73,8 +73,13 @@ registry has the referrers API, else the tag sha256-<hex>.sig; see
 --insecure-ignore-tlog' or 'lkpkg trust inspect --sign=cosign'. The key is
 --cosign-key (cosign generate-key-pair's cosign.key, or 'lkpkg trust
 generate-key-pair'), its password $COSIGN_PASSWORD, checked before
-anything is pushed. Nothing goes to a transparency log. --sign=none pushes
-unsigned.
+anything is pushed. Nothing goes to a transparency log. Each arch image
+whose build made an SPDX SBOM (--sbom-scanner) also gets it as a signed
+cosign attestation (in-toto statement about the arch image's digest,
+DSSE envelope, tag sha256-<hex>.att), as 'cosign attest --type spdxjson'
+makes: 'cosign verify-attestation --type spdxjson --key cosign.pub
+--insecure-ignore-tlog org/image:<tag>-<arch>' checks it; re-pushing adds
+no duplicate. --sign=none pushes unsigned.
 
 Credentials: docker's config.json and credential helpers. Plain HTTP only
 for loopback registries (a literal loopback address, or a name that
@@ -191,5 +196,8 @@ func printReport(w io.Writer, rep *push.Report, tag, release string) {
 	}
 	if len(rep.Signed) > 0 {
 		fmt.Fprintf(w, "signed %d tags\n", len(rep.Signed))
+	}
+	if len(rep.Attested) > 0 {
+		fmt.Fprintf(w, "attested %d images (SPDX SBOM)\n", len(rep.Attested))
 	}
 }
