@@ -36,7 +36,11 @@ The merge replaces only entries whose whole platform (os, arch, variant,
 os.version, os.features) is a pushed image's; every other entry (zstd or
 os.version variants, entries without a platform, attestations of kept
 images) stays as the registry has it. Blobs and manifests the registry
-has are not sent again. Dirty packages are refused.
+has are not sent again. Dirty packages are refused. Where the registry has
+no index <tag> yet, the index pushed is the build's, byte for byte: its
+digest is result.json's (what bazel build made). Merged with an index the
+registry has, it is another index, with another digest (the entries it
+adds are written as the build writes them).
 
 A hash tag names one source tree, so it is never rewritten: an arch whose
 <tag>-<arch> (or entry in the index <tag>) already holds another image is
