@@ -261,7 +261,9 @@ func (s *session) converge(ctx context.Context, tag name.Tag, local []v1.Descrip
 // digest is the build's (result.json's digest, bazel build's output);
 // else encodeIndex.
 func (s *session) indexBytes(cur *remoteIndex, items []mergeItem) ([]byte, error) {
-	if b := s.built; cur == nil && b != nil && len(b.m.Manifests) == len(items) {
+	// The index is written as an OCI index (converge's PUT): another
+	// media type's bytes are re-encoded.
+	if b := s.built; cur == nil && b != nil && b.desc.MediaType == types.OCIImageIndex && len(b.m.Manifests) == len(items) {
 		same := true
 		for i, it := range items {
 			e := b.m.Manifests[i]
