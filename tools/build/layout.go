@@ -142,11 +142,18 @@ type wireDescriptor struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
-// wirePlatform is the part of v1.Platform lkpkg records (from the config).
+// wirePlatform is v1.Platform in lkpkg's order. A build records only
+// architecture, os and variant (from the config); the other fields are
+// empty then, so they do not change a build's bytes, but push writes
+// entries read from a registry's image configs in this form too, and must
+// keep their os.version and features (merging compares whole platforms).
 type wirePlatform struct {
-	Architecture string `json:"architecture"`
-	OS           string `json:"os"`
-	Variant      string `json:"variant,omitempty"`
+	Architecture string   `json:"architecture"`
+	OS           string   `json:"os"`
+	Variant      string   `json:"variant,omitempty"`
+	OSVersion    string   `json:"os.version,omitempty"`
+	OSFeatures   []string `json:"os.features,omitempty"`
+	Features     []string `json:"features,omitempty"`
 }
 
 type wireIndex struct {
@@ -159,13 +166,25 @@ type wireIndex struct {
 func marshalIndex(idx v1.IndexManifest) ([]byte, error) {
 	w := wireIndex{SchemaVersion: idx.SchemaVersion, MediaType: idx.MediaType}
 	for _, d := range idx.Manifests {
-		wd := wireDescriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size, Annotations: d.Annotations}
-		if p := d.Platform; p != nil {
-			wd.Platform = &wirePlatform{Architecture: p.Architecture, OS: p.OS, Variant: p.Variant}
-		}
-		w.Manifests = append(w.Manifests, wd)
+		w.Manifests = append(w.Manifests, toWire(d))
 	}
 	return json.Marshal(w)
+}
+
+func toWire(d v1.Descriptor) wireDescriptor {
+	wd := wireDescriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size, Annotations: d.Annotations}
+	if p := d.Platform; p != nil {
+		wd.Platform = &wirePlatform{Architecture: p.Architecture, OS: p.OS, Variant: p.Variant, OSVersion: p.OSVersion, OSFeatures: p.OSFeatures, Features: p.Features}
+	}
+	return wd
+}
+
+// MarshalIndexEntry serialises one entry of an index as a build writes
+// it. lkpkg push writes the entries it adds to a registry's index with
+// it, so that an index it assembles has the bytes, hence the digest, a
+// build of the same images would have.
+func MarshalIndexEntry(d v1.Descriptor) ([]byte, error) {
+	return json.Marshal(toWire(d))
 }
 
 // indexBlob serialises a multi-arch index and returns its bytes and the

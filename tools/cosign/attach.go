@@ -19,7 +19,12 @@ import (
 )
 
 func (s *Signer) writeTag(ctx context.Context, d name.Digest, add mutate.Addendum) error {
-	tag := SignatureTag(d)
+	return s.appendTo(ctx, SignatureTag(d), []mutate.Addendum{add})
+}
+
+// appendTo adds layers to the image under tag (cosign's signature or
+// attestation image), keeping the ones it has.
+func (s *Signer) appendTo(ctx context.Context, tag name.Tag, adds []mutate.Addendum) error {
 	base, err := remote.Image(tag, s.opts(ctx)...)
 	if registry.IsNotFound(err) {
 		base, err = emptySignatures(), nil
@@ -27,7 +32,7 @@ func (s *Signer) writeTag(ctx context.Context, d name.Digest, add mutate.Addendu
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", tag, err)
 	}
-	img, err := mutate.Append(base, add)
+	img, err := mutate.Append(base, adds...)
 	if err != nil {
 		return err
 	}

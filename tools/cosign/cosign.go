@@ -100,6 +100,7 @@ var (
 	_ sign.Signer   = (*Signer)(nil)
 	_ sign.Checker  = (*Signer)(nil)
 	_ sign.Verifier = (*Signer)(nil)
+	_ sign.Attester = (*Signer)(nil)
 )
 
 // New returns a Signer.

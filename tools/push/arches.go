@@ -45,10 +45,11 @@ func (a *archPlan) final() v1.Descriptor {
 	return a.local
 }
 
-// openLayouts reads the arches' layouts. Layout tars are extracted under
-// one temporary directory; the returned cleanup removes it, and on error
-// openLayouts has removed it already.
-func openLayouts(ctx context.Context, p *Package) (_ []*archPlan, cleanup func(), err error) {
+// openLayouts reads the arches' layouts, and the index layout when p
+// names one. Layout tars are extracted under one temporary directory; the
+// returned cleanup removes it, and on error openLayouts has removed it
+// already.
+func openLayouts(ctx context.Context, p *Package) (_ []*archPlan, built *remoteIndex, cleanup func(), err error) {
 	tmp := ""
 	cleanup = func() {
 		if tmp != "" {
@@ -73,26 +74,31 @@ func openLayouts(ctx context.Context, p *Package) (_ []*archPlan, cleanup func()
 	var plans []*archPlan
 	for _, a := range p.Arches {
 		if err := ctx.Err(); err != nil {
-			return nil, cleanup, err
+			return nil, nil, cleanup, err
 		}
 		li, err := readLayout(ctx, a.Layout, tmpDir)
 		if err != nil {
-			return nil, cleanup, fmt.Errorf("%s (%s): reading layout %s: %w", p.Image, a.Arch, a.Layout, err)
+			return nil, nil, cleanup, fmt.Errorf("%s (%s): reading layout %s: %w", p.Image, a.Arch, a.Layout, err)
 		}
 		img, desc := li.img, li.desc
 		if desc.Platform == nil {
 			cf, err := img.ConfigFile()
 			if err != nil {
-				return nil, cleanup, fmt.Errorf("%s (%s): reading the config in %s: %w", p.Image, a.Arch, a.Layout, err)
+				return nil, nil, cleanup, fmt.Errorf("%s (%s): reading the config in %s: %w", p.Image, a.Arch, a.Layout, err)
 			}
 			desc.Platform = cf.Platform()
 		}
 		if desc.Platform == nil || desc.Platform.Architecture != a.Arch {
-			return nil, cleanup, fmt.Errorf("%s: layout %s is not a linux/%s image", p.Image, a.Layout, a.Arch)
+			return nil, nil, cleanup, fmt.Errorf("%s: layout %s is not a linux/%s image", p.Image, a.Layout, a.Arch)
 		}
 		plans = append(plans, &archPlan{arch: a.Arch, img: img, local: desc, att: li.att, attDesc: li.attDesc})
 	}
-	return plans, cleanup, nil
+	if p.Index != "" {
+		if built, err = readBuiltIndex(ctx, p.Index, tmpDir); err != nil {
+			return nil, nil, cleanup, fmt.Errorf("%s: reading the index layout %s: %w", p.Image, p.Index, err)
+		}
+	}
+	return plans, built, cleanup, nil
 }
 
 // planArches decides, before anything is written, what to do with each

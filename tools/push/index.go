@@ -15,6 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/build"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
@@ -30,6 +31,8 @@ type remoteIndex struct {
 	// top holds the index's other fields (annotations, subject...).
 	entries []json.RawMessage
 	top     map[string]json.RawMessage
+	// raw is the index's bytes (kept for the build's index only).
+	raw []byte
 }
 
 // manifests returns the index's entries (none for a nil index).
@@ -81,8 +84,10 @@ func parseIndex(raw []byte) (*remoteIndex, error) {
 }
 
 // encodeIndex writes the merged index: entries kept from cur (may be nil)
-// exactly as the registry has them, new entries marshalled, and cur's own
-// fields (annotations...) kept; the media type is always the OCI index's.
+// exactly as the registry has them, new entries as a build writes them
+// (build.MarshalIndexEntry), and cur's own fields (annotations...) kept;
+// the media type is always the OCI index's. Without cur, that is the
+// bytes a build of the same entries writes.
 func encodeIndex(cur *remoteIndex, items []mergeItem) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `{"schemaVersion":2,"mediaType":%q,"manifests":[`, types.OCIImageIndex)
@@ -94,7 +99,7 @@ func encodeIndex(cur *remoteIndex, items []mergeItem) ([]byte, error) {
 			b.Write(cur.entries[it.cur])
 			continue
 		}
-		e, err := json.Marshal(it.d)
+		e, err := build.MarshalIndexEntry(it.d)
 		if err != nil {
 			return nil, err
 		}
@@ -234,7 +239,7 @@ func (s *session) converge(ctx context.Context, tag name.Tag, local []v1.Descrip
 		if cur != nil && unchanged(items, len(cur.entries)) {
 			return cur.desc, wrote, nil
 		}
-		raw, err := encodeIndex(cur, items)
+		raw, err := s.indexBytes(cur, items)
 		if err != nil {
 			return v1.Descriptor{}, wrote, err
 		}
@@ -248,6 +253,27 @@ func (s *session) converge(ctx context.Context, tag name.Tag, local []v1.Descrip
 		time.Sleep(s.settle + time.Duration(rand.Int64N(int64(s.settle))))
 	}
 	return v1.Descriptor{}, wrote, fmt.Errorf("the index %s kept changing after %d rounds of read-merge-write: other pushes to it are still running; rerun this push", tag, s.attempts)
+}
+
+// indexBytes is the index to write for items: when the registry has no
+// index yet and items are the entries of the index the build wrote (same
+// manifests, same order), that index byte for byte, so the registry's
+// digest is the build's (result.json's digest, bazel build's output);
+// else encodeIndex.
+func (s *session) indexBytes(cur *remoteIndex, items []mergeItem) ([]byte, error) {
+	// The index is written as an OCI index (converge's PUT): another
+	// media type's bytes are re-encoded.
+	if b := s.built; cur == nil && b != nil && b.desc.MediaType == types.OCIImageIndex && len(b.m.Manifests) == len(items) {
+		same := true
+		for i, it := range items {
+			e := b.m.Manifests[i]
+			same = same && e.Digest == it.d.Digest && e.MediaType == it.d.MediaType && e.Size == it.d.Size
+		}
+		if same {
+			return b.raw, nil
+		}
+	}
+	return encodeIndex(cur, items)
 }
 
 func descriptors(items []mergeItem) []v1.Descriptor {

@@ -24,10 +24,9 @@ type layoutImage struct {
 	attDesc *v1.Descriptor
 }
 
-// readLayout opens the one image of an OCI layout directory or tar, and
-// the attestation manifest beside it; a tar is extracted into a new
-// directory under tmpDir(), which the caller removes.
-func readLayout(ctx context.Context, path string, tmpDir func() (string, error)) (*layoutImage, error) {
+// openLayout opens the OCI layout directory or tar at path; a tar is
+// extracted into a new directory under tmpDir(), which the caller removes.
+func openLayout(ctx context.Context, path string, tmpDir func() (string, error)) (v1.ImageIndex, error) {
 	dir := path
 	if strings.HasSuffix(path, ".tar") {
 		base, err := tmpDir()
@@ -46,7 +45,48 @@ func readLayout(ctx context.Context, path string, tmpDir func() (string, error))
 	if err != nil {
 		return nil, err
 	}
-	ii, err := lp.ImageIndex()
+	return lp.ImageIndex()
+}
+
+// readBuiltIndex returns the multi-arch index a build wrote (the one
+// index its layout at path lists), byte for byte.
+func readBuiltIndex(ctx context.Context, path string, tmpDir func() (string, error)) (*remoteIndex, error) {
+	ii, err := openLayout(ctx, path, tmpDir)
+	if err != nil {
+		return nil, err
+	}
+	im, err := ii.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	if len(im.Manifests) != 1 || !im.Manifests[0].MediaType.IsIndex() {
+		return nil, errors.New("the index layout must list exactly one index")
+	}
+	d := im.Manifests[0]
+	child, err := ii.ImageIndex(d.Digest)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := child.RawManifest()
+	if err != nil {
+		return nil, err
+	}
+	if h, n, err := v1.SHA256(bytes.NewReader(raw)); err != nil || h != d.Digest || n != d.Size {
+		return nil, fmt.Errorf("index %s does not match its digest", d.Digest)
+	}
+	ri, err := parseIndex(raw)
+	if err != nil {
+		return nil, err
+	}
+	ri.raw = raw
+	ri.desc = v1.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
+	return ri, nil
+}
+
+// readLayout opens the one image of an OCI layout directory or tar (see
+// openLayout), and the attestation manifest beside it.
+func readLayout(ctx context.Context, path string, tmpDir func() (string, error)) (*layoutImage, error) {
+	ii, err := openLayout(ctx, path, tmpDir)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,9 @@
 //     last write, and sees every arch tag, because each pusher writes its
 //     arch tag before it first reads the index).
 //  4. sign <tag>-<arch> and <tag> (the index digest as finally read
-//     back), then the release tag (written only when it does not exist).
+//     back); with a signer that attests (cosign), attach each pushed
+//     image's SPDX SBOM to it, signed; then the release tag (written only
+//     when it does not exist).
 package push
 
 import (
@@ -50,6 +52,11 @@ type Package struct {
 	Tag string
 	// Arches are the images to push.
 	Arches []Arch
+	// Index is the build's multi-arch index layout (directory or .tar;
+	// optional). Pushed to a registry that has no index yet, as it is:
+	// the registry's digest is then the build's. An index merged with
+	// what the registry has is another index, with another digest.
+	Index string
 	// Dirty packages are refused.
 	Dirty bool
 	// Dir names the package in messages.
@@ -72,7 +79,7 @@ func FromBuild(dir, image string) (*Package, *build.Result, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &Package{Image: image, Tag: r.Tag}
+	p := &Package{Image: image, Tag: r.Tag, Index: filepath.Join(dir, r.Layout)}
 	for _, a := range r.Arches {
 		p.Arches = append(p.Arches, Arch{Arch: a.Arch, Layout: filepath.Join(dir, a.Layout)})
 	}
@@ -124,6 +131,9 @@ type Report struct {
 	BytesUploaded int64
 	// Signed lists the targets handed to the signer.
 	Signed []string
+	// Attested lists the attestations handed to the signer (a
+	// sign.Attester): each pushed image's SPDX SBOM.
+	Attested []string
 	// Release is the index the release tag holds (Options.Release).
 	Release v1.Descriptor
 }
@@ -141,10 +151,11 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	plans, cleanup, err := openLayouts(ctx, p)
+	plans, built, cleanup, err := openLayouts(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	s.built = built
 	// The layouts are read lazily while uploading: remove extracted tars
 	// only when the push is over, however it ends.
 	defer cleanup()
@@ -267,7 +278,23 @@ func Push(ctx context.Context, p *Package, o Options) (*Report, error) {
 		}
 	}
 
-	// 5. Release.
+	// 5. Attestations: each image's SBOM, signed, attached to it.
+	if at, ok := o.Signer.(sign.Attester); ok {
+		atts, err := sbomAttestations(repo, p.Tag, plans)
+		if err != nil {
+			return rep, err
+		}
+		if len(atts) > 0 {
+			if err := at.Attest(ctx, atts); err != nil {
+				return rep, fmt.Errorf("%s: attaching the SBOMs with %s: %w (the images are pushed and signed; rerun the same push to attach them)", repo, o.Signer.Name(), err)
+			}
+			for _, a := range atts {
+				rep.Attested = append(rep.Attested, a.String())
+			}
+		}
+	}
+
+	// 6. Release.
 	if o.Release != "" {
 		if err := s.releaseAndSign(ctx, repo.Tag(o.Release), idxDesc, rep); err != nil {
 			return rep, err

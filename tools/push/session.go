@@ -31,6 +31,8 @@ type session struct {
 	blobs    atomic.Int64
 	bytes    atomic.Int64
 	exists   sync.Map // digest -> true: manifests known to exist
+	// built is the index the build wrote (Package.Index), nil if none.
+	built *remoteIndex
 }
 
 func newSession(ctx context.Context, repo name.Repository, o Options) (*session, error) {

@@ -79,3 +79,32 @@ type FreshVerifier interface {
 
 // ErrNotSigned is returned (wrapped) for a tag that has no signature.
 var ErrNotSigned = fmt.Errorf("not signed")
+
+// Attestation is an in-toto predicate about a pushed image, to be signed
+// and attached to it (an SPDX SBOM, say).
+type Attestation struct {
+	// Tag is the image's tag (its repository; named in messages).
+	Tag name.Tag
+	// Descriptor is the image manifest: the statement's subject.
+	Descriptor    v1.Descriptor
+	PredicateType string
+	// Predicate is the predicate's JSON.
+	Predicate []byte
+}
+
+func (a Attestation) String() string {
+	return fmt.Sprintf("%s@%s (%s)", a.Tag, a.Descriptor.Digest, a.PredicateType)
+}
+
+// Attester is a Signer that also attaches signed attestations to images
+// (cosign: DSSE envelopes under the sha256-<hex>.att tag). A signer that
+// cannot (notary signs tags only) does not implement it.
+type Attester interface {
+	// Attest signs and attaches atts, in the repository given to Prepare.
+	// An attestation the image already carries (same statement, valid
+	// signature by the same key) is not added again.
+	Attest(ctx context.Context, atts []Attestation) error
+	// Attested returns the predicate types of the valid attestations of
+	// the manifest d (by the verifying key), in the order found.
+	Attested(ctx context.Context, d name.Digest) ([]string, error)
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -88,6 +89,7 @@ func TestBuildPush(t *testing.T) {
 	d := testenv.BuildKit(t)
 	reg := testenv.StartRegistry(t)
 	base := testenv.Busybox(t, reg)
+	scanner := testenv.FixtureScanner(t, reg)
 	key, pub := cosignKeys(t)
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
@@ -97,11 +99,11 @@ func TestBuildPush(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr := lkpkg(t, "build", "--push", "--builder-addr", d.Address(), "--progress", "quiet",
 		"--build-arg", "BASE="+base, "--output-dir", out, "--hash", "b1",
-		"--registry", reg.Host, "--release", "1.0", "--sign", "cosign", "--cosign-key", key, dir)
+		"--registry", reg.Host, "--release", "1.0", "--sign", "cosign", "--cosign-key", key, "--sbom-scanner", scanner, dir)
 	if code != 0 {
 		t.Fatalf("build --push: %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"lkt/built:b1 sha256:", reg.Host + "/lkt/built:b1-amd64 sha256:", reg.Host + "/lkt/built:1.0 sha256:", "signed 3 tags"} {
+	for _, want := range []string{"lkt/built:b1 sha256:", reg.Host + "/lkt/built:b1-amd64 sha256:", reg.Host + "/lkt/built:1.0 sha256:", "signed 3 tags", "attested 1 images (SPDX SBOM)"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
@@ -128,9 +130,20 @@ func TestBuildPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, stdout, stderr := lkpkg(t, "trust", "inspect", "--sign", "cosign", "--cosign-pub", pub, reg.Host+"/lkt/built"); code != 0 || !strings.Contains(stdout, idxDigest.Digest.String()) {
+	// Pushed to a registry without the index, the index is the build's.
+	if idxDigest.Digest.String() != res.Digest {
+		t.Errorf("the registry's index is %s, the build's %s", idxDigest.Digest, res.Digest)
+	}
+	code, stdout, stderr = lkpkg(t, "trust", "inspect", "--sign", "cosign", "--cosign-pub", pub, reg.Host+"/lkt/built")
+	if code != 0 || !strings.Contains(stdout, idxDigest.Digest.String()) {
 		t.Fatalf("trust inspect (want the signed index %s): %s\n%s", idxDigest.Digest, stdout, stderr)
 	}
+	// The SBOM attestation of the image, reported once, by the key.
+	_, attTable, _ := strings.Cut(stdout, "\nIMAGE")
+	if row := regexp.MustCompile(`(?m)^\S+/lkt/built\s+b1-amd64\s+https://spdx.dev/Document\s+cosign:\S+$`); len(row.FindAllString(attTable, -1)) != 1 || strings.Count(attTable, "spdx") != 1 {
+		t.Errorf("trust inspect's attestations: %s", stdout)
+	}
+	t.Logf("lkpkg trust inspect:\n%s", stdout)
 	// Flag errors come before the build.
 	if code, _, stderr := lkpkg(t, "build", "--push", "--hermetic", "--output-dir", out, dir); code == 0 || !strings.Contains(stderr, "--hermetic") {
 		t.Errorf("--push --hermetic: %d %s", code, stderr)

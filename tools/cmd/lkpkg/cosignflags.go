@@ -16,7 +16,7 @@ type cosignFlags struct {
 }
 
 func (t *cosignFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.key, "cosign-key", "", "cosign private key file (cosign generate-key-pair's cosign.key); its password comes from $COSIGN_PASSWORD")
+	fs.StringVar(&t.key, "cosign-key", "", "cosign private key file (cosign generate-key-pair's cosign.key): signs the pushed tags, and each arch image's SPDX SBOM as a cosign attestation (sha256-<hex>.att); its password comes from $COSIGN_PASSWORD")
 	fs.StringVar(&t.pub, "cosign-pub", "", "cosign public key file to verify with (cosign.pub)")
 	fs.StringVar(&t.attach, "cosign-attach", "auto", "where cosign signatures go: referrers (OCI 1.1 referrers API), tag (sha256-<hex>.sig), or auto (referrers when the registry has the API)")
 }

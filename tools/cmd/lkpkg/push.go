@@ -36,7 +36,11 @@ The merge replaces only entries whose whole platform (os, arch, variant,
 os.version, os.features) is a pushed image's; every other entry (zstd or
 os.version variants, entries without a platform, attestations of kept
 images) stays as the registry has it. Blobs and manifests the registry
-has are not sent again. Dirty packages are refused.
+has are not sent again. Dirty packages are refused. Where the registry has
+no index <tag> yet, the index pushed is the build's, byte for byte: its
+digest is result.json's (what bazel build made). Merged with an index the
+registry has, it is another index, with another digest (the entries it
+adds are written as the build writes them).
 
 A hash tag names one source tree, so it is never rewritten: an arch whose
 <tag>-<arch> (or entry in the index <tag>) already holds another image is
@@ -73,8 +77,13 @@ registry has the referrers API, else the tag sha256-<hex>.sig; see
 --insecure-ignore-tlog' or 'lkpkg trust inspect --sign=cosign'. The key is
 --cosign-key (cosign generate-key-pair's cosign.key, or 'lkpkg trust
 generate-key-pair'), its password $COSIGN_PASSWORD, checked before
-anything is pushed. Nothing goes to a transparency log. --sign=none pushes
-unsigned.
+anything is pushed. Nothing goes to a transparency log. Each arch image
+whose build made an SPDX SBOM (--sbom-scanner) also gets it as a signed
+cosign attestation (in-toto statement about the arch image's digest,
+DSSE envelope, tag sha256-<hex>.att), as 'cosign attest --type spdxjson'
+makes: 'cosign verify-attestation --type spdxjson --key cosign.pub
+--insecure-ignore-tlog org/image:<tag>-<arch>' checks it; re-pushing adds
+no duplicate. --sign=none pushes unsigned.
 
 Credentials: docker's config.json and credential helpers. Plain HTTP only
 for loopback registries (a literal loopback address, or a name that
@@ -191,5 +200,8 @@ func printReport(w io.Writer, rep *push.Report, tag, release string) {
 	}
 	if len(rep.Signed) > 0 {
 		fmt.Fprintf(w, "signed %d tags\n", len(rep.Signed))
+	}
+	if len(rep.Attested) > 0 {
+		fmt.Fprintf(w, "attested %d images (SPDX SBOM)\n", len(rep.Attested))
 	}
 }

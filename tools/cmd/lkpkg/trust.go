@@ -37,7 +37,10 @@ trusting the collection's root on first use, as a new machine would.
 
 --sign=cosign: cosign signatures in the registry (OCI referrers or the
 sha256-<hex>.sig tag), verified with --cosign-pub (PEM public key, as
-cosign.pub). Only signatures by that key count.
+cosign.pub). Only signatures by that key count. A second table lists the
+attestations (sha256-<hex>.att, e.g. the SPDX SBOM lkpkg push attaches
+to each arch's image) of the signed tags whose signature by that key
+verifies and whose statement is about the tag's digest.
 
 generate-key-pair writes PREFIX.key (ECDSA P-256, encrypted with
 $COSIGN_PASSWORD, in cosign's format) and PREFIX.pub, as 'cosign
@@ -94,6 +97,8 @@ func runTrust(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bad := 0
+	at, _ := s.(sign.Attester)
+	var attested []string // rows of the attestations table
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "IMAGE\tTAG\tDIGEST\tSIZE\tSIGNER\tREGISTRY")
 	for _, r := range refs {
@@ -137,6 +142,22 @@ func runTrust(args []string, stdout, stderr io.Writer) error {
 				state, bad = "MISMATCH (registry: "+d.Digest.String()+")", bad+1
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", repo, sig.Tag, sig.Digest, sig.Size, sig.Signer, state)
+			if at == nil {
+				continue
+			}
+			types, err := at.Attested(ctx, repo.Digest(sig.Digest.String()))
+			if err != nil {
+				return fmt.Errorf("reading the attestations of %s:%s: %w", repo, sig.Tag, err)
+			}
+			for _, pt := range types {
+				attested = append(attested, fmt.Sprintf("%s\t%s\t%s\t%s\n", repo, sig.Tag, pt, sig.Signer))
+			}
+		}
+	}
+	if len(attested) > 0 {
+		fmt.Fprintln(tw, "\nIMAGE\tTAG\tATTESTATION\tSIGNER")
+		for _, row := range attested {
+			fmt.Fprint(tw, row)
 		}
 	}
 	if err := tw.Flush(); err != nil {
