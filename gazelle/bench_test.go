@@ -46,9 +46,10 @@ func benchPkg(b *testing.B) string {
 // parsing build.yml and the Dockerfile.
 func BenchmarkLoadPkg(b *testing.B) {
 	root := benchPkg(b)
+	var r fileReader
 	b.ReportAllocs()
 	for b.Loop() {
-		if p := loadPkg(root, "pkg/p"); p.err != nil || p.dfErr != nil {
+		if p := loadPkg(&r, root, "pkg/p"); p.err != nil || p.dfErr != nil {
 			b.Fatal(p.err, p.dfErr)
 		}
 	}
