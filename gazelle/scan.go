@@ -18,6 +18,7 @@ import (
 	"github.com/bazelbuild/bazel-gazelle/walk"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/dockerfile"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/gitignore"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/smallfile"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -112,7 +113,7 @@ func (l *lkLang) prescan(c *config.Config) {
 	var next atomic.Int64
 	for range min(runtime.GOMAXPROCS(0), len(rels)) {
 		wg.Go(func() {
-			var r fileReader
+			var r smallfile.Reader
 			for i := int(next.Add(1) - 1); i < len(rels); i = int(next.Add(1) - 1) {
 				infos[i] = loadPkg(&r, c.RepoRoot, rels[i])
 			}
@@ -180,7 +181,7 @@ func extraDir(root, rel, src string) (string, bool) {
 }
 
 // loadPkg reads (with r) and parses one package's build.yml and Dockerfile.
-func loadPkg(r *fileReader, root, rel string) *pkgInfo {
+func loadPkg(r *smallfile.Reader, root, rel string) *pkgInfo {
 	p := &pkgInfo{root: root, rel: rel}
 	dir := filepath.Join(root, filepath.FromSlash(rel))
 	// spec.Parse rather than spec.Load: Load's checks resolve symlinks
@@ -188,7 +189,7 @@ func loadPkg(r *fileReader, root, rel string) *pkgInfo {
 	// package; the rule's action runs them anyway, and a missing Dockerfile
 	// is found below.
 	file := filepath.Join(dir, spec.DefaultBuildYML)
-	data, err := r.readFile(file)
+	data, err := r.ReadFile(file)
 	if err != nil {
 		p.err = err
 		return p
@@ -199,7 +200,7 @@ func loadPkg(r *fileReader, root, rel string) *pkgInfo {
 	_, p.hasArches = topKeys(data)
 	file = filepath.Join(dir, filepath.FromSlash(p.spec.Dockerfile))
 	name := path.Join(rel, p.spec.Dockerfile)
-	data, err = r.readFile(file)
+	data, err = r.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			// As linuxkit, whose show-tag never reads the Dockerfile: the
