@@ -10,6 +10,7 @@ import (
 	"github.com/bazelbuild/bazel-gazelle/language"
 	"github.com/bazelbuild/bazel-gazelle/rule"
 	"github.com/bazelbuild/bazel-gazelle/walk"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/smallfile"
 )
 
 // benchPkg writes one package as bench/gazelle's monorepo has them: a
@@ -46,9 +47,10 @@ func benchPkg(b *testing.B) string {
 // parsing build.yml and the Dockerfile.
 func BenchmarkLoadPkg(b *testing.B) {
 	root := benchPkg(b)
+	var r smallfile.Reader
 	b.ReportAllocs()
 	for b.Loop() {
-		if p := loadPkg(root, "pkg/p"); p.err != nil || p.dfErr != nil {
+		if p := loadPkg(&r, root, "pkg/p"); p.err != nil || p.dfErr != nil {
 			b.Fatal(p.err, p.dfErr)
 		}
 	}

@@ -12,11 +12,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bazelbuild/bazel-gazelle/config"
 	"github.com/bazelbuild/bazel-gazelle/walk"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/dockerfile"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/gitignore"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/smallfile"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -104,20 +106,19 @@ func (l *lkLang) prescan(c *config.Config) {
 		visit("")
 	}()
 
+	// Each worker takes the next package from a counter (a channel would
+	// cost a hand-off between goroutines per package).
 	infos := make([]*pkgInfo, len(rels))
 	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), len(rels)) {
 		wg.Go(func() {
-			for i := range next {
-				infos[i] = loadPkg(c.RepoRoot, rels[i])
+			var r smallfile.Reader
+			for i := int(next.Add(1) - 1); i < len(rels); i = int(next.Add(1) - 1) {
+				infos[i] = loadPkg(&r, c.RepoRoot, rels[i])
 			}
 		})
 	}
-	for i := range rels {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 
 	for _, p := range infos {
@@ -179,8 +180,8 @@ func extraDir(root, rel, src string) (string, bool) {
 	return p, true
 }
 
-// loadPkg reads and parses one package's build.yml and Dockerfile.
-func loadPkg(root, rel string) *pkgInfo {
+// loadPkg reads (with r) and parses one package's build.yml and Dockerfile.
+func loadPkg(r *smallfile.Reader, root, rel string) *pkgInfo {
 	p := &pkgInfo{root: root, rel: rel}
 	dir := filepath.Join(root, filepath.FromSlash(rel))
 	// spec.Parse rather than spec.Load: Load's checks resolve symlinks
@@ -188,7 +189,7 @@ func loadPkg(root, rel string) *pkgInfo {
 	// package; the rule's action runs them anyway, and a missing Dockerfile
 	// is found below.
 	file := filepath.Join(dir, spec.DefaultBuildYML)
-	data, err := os.ReadFile(file)
+	data, err := r.ReadFile(file)
 	if err != nil {
 		p.err = err
 		return p
@@ -199,7 +200,7 @@ func loadPkg(root, rel string) *pkgInfo {
 	_, p.hasArches = topKeys(data)
 	file = filepath.Join(dir, filepath.FromSlash(p.spec.Dockerfile))
 	name := path.Join(rel, p.spec.Dockerfile)
-	data, err = os.ReadFile(file)
+	data, err = r.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			// As linuxkit, whose show-tag never reads the Dockerfile: the

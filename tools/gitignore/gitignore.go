@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/smallfile"
 )
 
 // Matcher matches paths below one root directory. .gitignore files are
@@ -32,9 +34,10 @@ type Matcher struct {
 	listed  func(dir string) (has, known bool)
 	exclude []pattern // .git/info/exclude: lowest precedence
 
-	mu   sync.Mutex
-	dirs map[string]*dirState
-	err  error
+	mu     sync.Mutex
+	dirs   map[string]*dirState
+	err    error
+	reader smallfile.Reader // reads .gitignore files, under mu
 }
 
 // dirState is what is known about one directory below the root.
@@ -105,13 +108,13 @@ func (m *Matcher) read(dir string) ([]pattern, error) {
 	var data []byte
 	var err error
 	if m.follow {
-		data, err = os.ReadFile(name)
+		data, err = m.reader.ReadFile(name)
 	} else {
-		data, err = readNoFollow(name)
+		data, err = m.reader.ReadRegularNoFollow(name)
 	}
 	switch {
 	case err == nil:
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscallENOTDIR), errors.Is(err, errSkip):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscallENOTDIR), errors.Is(err, smallfile.ErrNotRegular):
 		return nil, nil
 	default:
 		return nil, err
@@ -121,21 +124,6 @@ func (m *Matcher) read(dir string) ([]pattern, error) {
 		base = dir + "/"
 	}
 	return parseLines(data, base), nil
-}
-
-// errSkip marks a .gitignore that git would not read (a symlink, or not a
-// regular file).
-var errSkip = errors.New("not a regular file")
-
-func readNoFollow(name string) ([]byte, error) {
-	fi, err := os.Lstat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errSkip
-	}
-	return os.ReadFile(name)
 }
 
 // hasIgnoreFile asks the caller's listing, if any, about dir.
