@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -22,6 +23,8 @@ type Manifest struct {
 	Blobs map[v1.Hash][]byte
 	// Statements are the statement blobs' digests, in layer order.
 	Statements []v1.Hash
+	// PredicateTypes are the statements' predicate types, in layer order.
+	PredicateTypes []string
 }
 
 // Normalize rewrites BuildKit's attestation manifest raw, whose blobs get
@@ -73,6 +76,7 @@ func Normalize(raw []byte, get func(v1.Hash) ([]byte, error), subject v1.Hash, e
 		}
 		out.Blobs[h] = b
 		out.Statements = append(out.Statements, h)
+		out.PredicateTypes = append(out.PredicateTypes, pt)
 		d := v1.Descriptor{MediaType: l.MediaType, Digest: h, Size: n}
 		if pt != "" {
 			d.Annotations = map[string]string{AnnotationPredicateType: pt}
@@ -185,6 +189,23 @@ func provenanceV1(p map[string]any) {
 		delete(md, "startedOn")
 		delete(md, "finishedOn")
 	}
+	// BuildKit orders the dependencies by the references it resolved;
+	// after subst those may sort otherwise (a scanner served on a new
+	// port each build): sorted by the URIs written, the order is the
+	// same whatever the references were.
+	if bd := object(p, "buildDefinition"); bd != nil {
+		if deps, ok := bd["resolvedDependencies"].([]any); ok {
+			slices.SortStableFunc(deps, func(a, b any) int {
+				return strings.Compare(uri(a), uri(b))
+			})
+		}
+	}
+}
+
+func uri(dep any) string {
+	m, _ := dep.(map[string]any)
+	s, _ := m["uri"].(string)
+	return s
 }
 
 func spdx(p map[string]any, epoch int64) {

@@ -102,3 +102,39 @@ func TestNormalizeRemovesWhatChangesBetweenBuilds(t *testing.T) {
 		}
 	}
 }
+
+// The provenance's dependencies are ordered by the URIs left after subst:
+// two builds whose scanner was served on ports that sort before and after
+// the base image's registry (so BuildKit ordered them differently) give the
+// same statement, naming the scanner as subst says.
+func TestNormalizeOrdersDependenciesAfterSubst(t *testing.T) {
+	stmt := func(deps ...string) string {
+		return fmt.Sprintf(`{"_type":"https://in-toto.io/Statement/v1","predicateType":%q,"subject":[{"name":"x","digest":{"sha256":"aa"}}],
+"predicate":{"buildDefinition":{"resolvedDependencies":[%s]},"runDetails":{"builder":{"id":""}}}}`, PredicateSLSA1, strings.Join(deps, ","))
+	}
+	dep := func(uri, hex string) string { return fmt.Sprintf(`{"uri":%q,"digest":{"sha256":%q}}`, uri, hex) }
+	base := dep("pkg:docker/127.0.0.1:40000/lkpkg/busybox@latest?platform=linux%2Famd64", "b1")
+	scanner := func(port string) string {
+		return dep("pkg:docker/127.0.0.1:"+port+"/lkpkg/sbom-scanner?digest=sha256:c1&platform=linux%2Famd64", "c1")
+	}
+	run := func(port string, deps ...string) *Manifest {
+		raw, blobs := buildkitManifest(t, [][2]string{{PredicateSLSA1, stmt(deps...)}})
+		get := func(h v1.Hash) ([]byte, error) { return blobs[h], nil }
+		subst := map[string]string{"127.0.0.1:" + port + "/lkpkg/sbom-scanner": "localhost/lkpkg/sbom-scanner"}
+		m, err := Normalize(raw, get, v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("ab", 32)}, 0, subst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	low := run("35000", scanner("35000"), base)  // BuildKit: scanner first
+	high := run("45000", base, scanner("45000")) // BuildKit: base first
+	if low.Entry.Digest != high.Entry.Digest {
+		t.Errorf("the same dependencies in BuildKit's two orders give %s and %s:\n%s\n%s", low.Entry.Digest, high.Entry.Digest, low.Blobs[low.Statements[0]], high.Blobs[high.Statements[0]])
+	}
+	prov := string(low.Blobs[low.Statements[0]])
+	b, s := strings.Index(prov, "lkpkg/busybox"), strings.Index(prov, "pkg:docker/localhost/lkpkg/sbom-scanner?digest=sha256:c1")
+	if b < 0 || s < 0 || b > s {
+		t.Errorf("want the base (127.0.0.1:...) then the scanner (localhost/...), by URI: %s", prov)
+	}
+}

@@ -3,8 +3,10 @@ package build_test
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -327,5 +329,78 @@ func TestBuildSBOMWithTheScanner(t *testing.T) {
 	again := e2.mustBuild(p, filepath.Join(t.TempDir(), "again"), build.Options{SBOMScanner: scanner})
 	if again.Digest != res.Digest || again.Arches[0].Attestation != a.Attestation {
 		t.Errorf("a clean daemon gives index %s attestation %s, first build %s %s", again.Digest, again.Arches[0].Attestation, res.Digest, a.Attestation)
+	}
+}
+
+// scannerPort is the port of the scanner registry a build's plain progress
+// names (BuildKit resolves the generator image), or "".
+func scannerPort(log string) string {
+	m := regexp.MustCompile(`127\.0\.0\.1:(\d+)/lkpkg/sbom-scanner@`).FindStringSubmatch(log)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// TestBuildSBOMFromLayout: Options.SBOMScannerLayout serves the scanner
+// from an OCI layout on an ephemeral 127.0.0.1 port for the build: the
+// image gets its SPDX statement, result.json records both attestations,
+// and a second build whose scanner is served on another port, on a clean
+// daemon, gives the same digests: the port is in no output.
+func TestBuildSBOMFromLayout(t *testing.T) {
+	e := newEnv(t)
+	scanner := filepath.Join(t.TempDir(), "scanner")
+	scannerDigest := testenv.FixtureScannerLayout(t, scanner)
+	dir := writePkg(t, t.TempDir(), map[string]string{
+		"build.yml":  fmt.Sprintf(buildYML, "served"),
+		"Dockerfile": "ARG BASE\nFROM ${BASE}\nCOPY a.txt /etc/a.txt\n",
+		"a.txt":      "a\n",
+	})
+	p := load(t, dir)
+	out := filepath.Join(t.TempDir(), "out")
+	res := e.mustBuild(p, out, build.Options{SBOMScannerLayout: scanner})
+	port := scannerPort(e.log.String())
+	if port == "" {
+		t.Fatalf("the progress names no scanner served on 127.0.0.1:\n%s", e.log.String())
+	}
+	if strings.Join(res.Attestations, ",") != "provenance,sbom" {
+		t.Errorf("result attestations %q, want provenance and sbom", res.Attestations)
+	}
+	a := res.Arches[0]
+	st := statements(t, filepath.Join(out, a.Layout), checkArchLayout(t, filepath.Join(out, a.Layout), a))
+	files := " " + strings.Join(spdxFiles(t, st), " ") + " "
+	for _, want := range []string{"/etc/a.txt", "/bin/busybox"} {
+		if !strings.Contains(files, " "+want+" ") {
+			t.Errorf("the SBOM lacks %s: %s", want, files)
+		}
+	}
+	for pt, s := range st {
+		raw, _ := json.Marshal(s)
+		if strings.Contains(string(raw), "127.0.0.1:"+port) {
+			t.Errorf("the %s statement records the scanner's port: %s", pt, raw)
+		}
+	}
+	// The provenance still names the scanner, by digest.
+	prov, _ := json.Marshal(st[attest.PredicateSLSA1])
+	if want := "pkg:docker/" + build.ServedScanner + "?digest=" + scannerDigest.String(); !strings.Contains(string(prov), want) {
+		t.Errorf("the provenance does not list the scanner as %s: %s", want, prov)
+	}
+
+	// The first port stays taken, so the second build's scanner gets another.
+	hold, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	e2 := e.cleanDaemon()
+	againDir := filepath.Join(t.TempDir(), "again")
+	again := e2.mustBuild(p, againDir, build.Options{SBOMScannerLayout: scanner})
+	port2 := scannerPort(e2.log.String())
+	if port2 == "" || port2 == port {
+		t.Fatalf("second build's scanner port %q, want one other than %s", port2, port)
+	}
+	t.Logf("scanner on port %s: index %s attestation %s; on port %s: index %s attestation %s", port, res.Digest, a.Attestation, port2, again.Digest, again.Arches[0].Attestation)
+	if again.Digest != res.Digest || again.Arches[0].Digest != a.Digest || again.Arches[0].Attestation != a.Attestation {
+		t.Errorf("scanner on port %s: index %s image %s attestation %s; on port %s: %s %s %s", port, res.Digest, a.Digest, a.Attestation, port2, again.Digest, again.Arches[0].Digest, again.Arches[0].Attestation)
 	}
 }

@@ -50,6 +50,7 @@ import (
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/depends"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
+	"github.com/rules-linuxkit/rules_linuxkit/tools/scannerimage"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -109,7 +110,18 @@ type Options struct {
 	// (BuildKit's SBOM generator protocol) for its SPDX attestation; ""
 	// makes none.
 	SBOMScanner string
+	// SBOMScannerLayout, when SBOMScanner is "", is an OCI layout holding
+	// the generator image (scannerimage.Root): Build serves it from a
+	// read-only registry on 127.0.0.1 while it builds and passes that
+	// reference, so the daemon must run on this machine. The port is in
+	// no output: the same build gives the same digests on any port.
+	SBOMScannerLayout string
 }
+
+// ServedScanner is what the provenance calls a scanner served from an OCI
+// layout (Options.SBOMScannerLayout) instead of 127.0.0.1:PORT/...: its
+// resolved dependency reads pkg:docker/localhost/lkpkg/sbom-scanner?digest=...
+const ServedScanner = "localhost/" + scannerimage.Repository
 
 // Arches returns the arches to build: build.yml's, in its order, restricted
 // to platforms when given.
@@ -189,6 +201,16 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 		}
 	}
 
+	served := ""
+	if o.SBOMScanner == "" && o.SBOMScannerLayout != "" {
+		srv, err := scannerimage.Serve(o.SBOMScannerLayout)
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Close()
+		o.SBOMScanner = srv.Ref
+		served = srv.Host + "/" + scannerimage.Repository
+	}
 	attrs, err := frontendAttrs(p, o, arches)
 	if err != nil {
 		return nil, err
@@ -196,6 +218,20 @@ func Build(ctx context.Context, c *client.Client, p *pkg.Package, o Options) (*R
 	stores, subst, err := namedContexts(o.Contexts, attrs, arches)
 	if err != nil {
 		return nil, err
+	}
+	if served != "" {
+		// The provenance lists the scanner among its resolved
+		// dependencies, by digest: named without the port, which
+		// changes every build.
+		if subst == nil {
+			subst = map[string]map[string]string{}
+		}
+		for _, a := range arches {
+			if subst[a] == nil {
+				subst[a] = map[string]string{}
+			}
+			subst[a][served] = ServedScanner
+		}
 	}
 
 	dockerfile := filepath.Join(p.Dir, filepath.FromSlash(df))

@@ -47,6 +47,8 @@ type cli struct {
 	t         *testing.T
 	bin       string
 	daemonDir string
+	// env is added to lkpkg's environment.
+	env []string
 }
 
 func (c *cli) run(args ...string) (stdout, stderr string, err error) {
@@ -60,7 +62,7 @@ func (c *cli) run(args ...string) (stdout, stderr string, err error) {
 			env = append(env, kv)
 		}
 	}
-	cmd.Env = env
+	cmd.Env = append(env, c.env...)
 	err = cmd.Run()
 	return o.String(), e.String(), err
 }

@@ -16,7 +16,7 @@ import (
 // build command it would run). For each package: reused from the store,
 // or built for which platforms, into which directory, from which
 // Dockerfile, with which build args (resolved, as BuildKit would get
-// them), labels, network and named contexts.
+// them), labels, network, named contexts and SBOM generator.
 func (b *Builder) DryRun(w io.Writer, pl *Plan) error {
 	built := map[string]string{}
 	for _, p := range pl.Packages {
@@ -72,6 +72,14 @@ func describe(w io.Writer, p *pkg.Package, o Options, arches []string) error {
 	}
 	for _, ref := range slices.Sorted(maps.Keys(o.Contexts)) {
 		fmt.Fprintf(w, "  FROM %s: served from %s\n", ref, o.Contexts[ref])
+	}
+	switch {
+	case o.SBOMScanner != "":
+		fmt.Fprintf(w, "  sbom: generator %s\n", o.SBOMScanner)
+	case o.SBOMScannerLayout != "":
+		fmt.Fprintf(w, "  sbom: generator served from the OCI layout %s\n", o.SBOMScannerLayout)
+	default:
+		fmt.Fprintf(w, "  sbom: none\n")
 	}
 	return nil
 }

@@ -62,6 +62,7 @@ func writeLayouts(export, stage string, p *pkg.Package, arches []string, format 
 	var atts []v1.Descriptor
 	extra := map[v1.Hash][]byte{}
 	get := func(h v1.Hash) ([]byte, error) { return readBlob(export, h) }
+	var kinds [][]string // per arch
 	for _, arch := range arches {
 		d, ok := images[arch]
 		if !ok {
@@ -79,6 +80,7 @@ func writeLayouts(export, stage string, p *pkg.Package, arches []string, format 
 		roots := []v1.Descriptor{entry}
 		var archExtra map[v1.Hash][]byte
 		ar := ArchResult{Arch: arch, Ref: p.ArchRef(arch), Digest: d.Digest.String(), Layout: arch}
+		archKinds := []string{}
 		if a, ok := attestations[d.Digest.String()]; ok {
 			raw, err := readBlob(export, a.Digest)
 			if err != nil {
@@ -93,7 +95,13 @@ func writeLayouts(export, stage string, p *pkg.Package, arches []string, format 
 			roots = append(roots, m.Entry)
 			atts = append(atts, m.Entry)
 			ar.Attestation = m.Entry.Digest.String()
+			for _, pt := range m.PredicateTypes {
+				if k := attestKind(pt); k != "" {
+					archKinds = append(archKinds, k)
+				}
+			}
 		}
+		kinds = append(kinds, archKinds)
 		if err := writeLayout(export, filepath.Join(stage, arch), blobs, archExtra, roots...); err != nil {
 			return nil, err
 		}
@@ -101,6 +109,7 @@ func writeLayouts(export, stage string, p *pkg.Package, arches []string, format 
 		index.Manifests = append(index.Manifests, d)
 	}
 	index.Manifests = append(index.Manifests, atts...)
+	res.Attestations = commonAttestations(kinds)
 
 	ib, id, err := indexBlob(index, p.Tag, p.Ref())
 	if err != nil {

@@ -39,6 +39,7 @@ func Merge(out string, inputs []string) (*Result, error) {
 	indexDir := filepath.Join(out, "index")
 	seen := map[string]bool{}
 	var atts []v1.Descriptor
+	var kinds [][]string
 	for i, in := range inputs {
 		r, err := ReadResult(in)
 		if err != nil {
@@ -49,6 +50,7 @@ func Merge(out string, inputs []string) (*Result, error) {
 		} else if r.Ref != res.Ref || r.SourceDateEpoch != res.SourceDateEpoch {
 			return nil, fmt.Errorf("merge: %s is %s (epoch %d), but %s is %s (epoch %d)", in, r.Ref, r.SourceDateEpoch, inputs[0], res.Ref, res.SourceDateEpoch)
 		}
+		kinds = append(kinds, r.Attestations)
 		for _, a := range r.Arches {
 			if seen[a.Arch] {
 				return nil, fmt.Errorf("merge: two images for %s", a.Arch)
@@ -92,6 +94,7 @@ func Merge(out string, inputs []string) (*Result, error) {
 	}
 	// As Build writes it: the images, then their attestations.
 	index.Manifests = append(index.Manifests, atts...)
+	res.Attestations = commonAttestations(kinds)
 	ib, id, err := indexBlob(index, res.Tag, res.Ref)
 	if err != nil {
 		return nil, err

@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/distribution/reference"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/attest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/spec"
 )
 
@@ -28,6 +30,67 @@ type Result struct {
 	SourceDateEpoch int64 `json:"source_date_epoch"`
 	// Arches are the per-arch images, in build.yml order.
 	Arches []ArchResult `json:"arches"`
+	// Attestations are the kinds of attestation every image has
+	// (AttestProvenance, AttestSBOM), sorted; empty when an image has
+	// none. Outputs written before lkpkg recorded them have no such field
+	// (nil): what they carry is unknown, so they are not reused for a
+	// build that asks for attestations.
+	Attestations []string `json:"attestations"`
+}
+
+// Kinds of attestation, as Result.Attestations names them.
+const (
+	AttestProvenance = "provenance"
+	AttestSBOM       = "sbom"
+)
+
+// attestKind is the kind of a statement's predicate type; "" for others.
+func attestKind(predicateType string) string {
+	switch predicateType {
+	case attest.PredicateSLSA1, attest.PredicateSLSA02:
+		return AttestProvenance
+	case attest.PredicateSPDX:
+		return AttestSBOM
+	}
+	return ""
+}
+
+// attestations are the kinds of attestation o asks for, sorted.
+func (o Options) attestations() []string {
+	want := []string{}
+	if !o.NoProvenance {
+		want = append(want, AttestProvenance)
+	}
+	if o.SBOMScanner != "" || o.SBOMScannerLayout != "" {
+		want = append(want, AttestSBOM)
+	}
+	slices.Sort(want)
+	return want
+}
+
+// commonAttestations are the kinds every one of sets has, sorted; nil when
+// a set is nil (unknown).
+func commonAttestations(sets [][]string) []string {
+	if len(sets) == 0 {
+		return []string{}
+	}
+	out := []string{}
+	for _, k := range sets[0] {
+		all := true
+		for _, s := range sets {
+			all = all && s != nil && slices.Contains(s, k)
+		}
+		if all && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	for _, s := range sets {
+		if s == nil {
+			return nil
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // ArchResult is one architecture's image.

@@ -49,7 +49,9 @@ type Builder struct {
 	Remote *Remote
 	// Connect returns the BuildKit client when Run is given none and has
 	// something to build: a package the registry has needs no BuildKit. It
-	// may change Options.Keychain (the credentials BuildKit gets).
+	// may change Options.Keychain (the credentials BuildKit gets) and
+	// Options.SBOMScannerLayout (which only a daemon on this machine can
+	// use).
 	Connect func(ctx context.Context) (*client.Client, error)
 }
 
@@ -183,7 +185,7 @@ func (b *Builder) Plan(dirs []string) (*Plan, error) {
 			pl.out[p] = filepath.Join(base, p.Spec.Image)
 		}
 		if b.Reuse && base == "" {
-			if res := reusable(pl.out[p], p, archesOf[p], b.Options.Format); res != nil {
+			if res := reusable(pl.out[p], p, archesOf[p], b.Options.Format, b.Options.attestations()); res != nil {
 				pl.reused[p] = res
 				continue
 			}
@@ -274,8 +276,10 @@ func (b *Builder) Run(ctx context.Context, c *client.Client, pl *Plan, done func
 					return err
 				}
 				// Connect may withdraw the credentials (a daemon reached
-				// without TLS over the network).
+				// without TLS over the network) and the served scanner (a
+				// daemon on another machine).
 				o.Keychain = b.Options.Keychain
+				o.SBOMScannerLayout = b.Options.SBOMScannerLayout
 			}
 			if c == nil {
 				return fmt.Errorf("%s: no BuildKit client to build with", p.Ref())

@@ -3,6 +3,7 @@ package build
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/rules-linuxkit/rules_linuxkit/tools/pkg"
@@ -26,11 +27,18 @@ func StorePath(store string, p *pkg.Package) string {
 }
 
 // reusable returns the result of the earlier output in out when it holds
-// p's tag for every arch in arches, in format, and nil otherwise.
-func reusable(out string, p *pkg.Package, arches []string, format Format) *Result {
+// p's tag for every arch in arches, in format, with every kind of
+// attestation in want (an output built with --no-sbom is rebuilt once a
+// scanner is there), and nil otherwise.
+func reusable(out string, p *pkg.Package, arches []string, format Format, want []string) *Result {
 	res, err := ReadResult(out)
 	if err != nil || res.Tag != p.Tag || res.Ref != p.Ref() {
 		return nil
+	}
+	for _, k := range want {
+		if !slices.Contains(res.Attestations, k) {
+			return nil
+		}
 	}
 	have := map[string]string{}
 	for _, a := range res.Arches {

@@ -32,3 +32,18 @@ func plaintextError(from, host, why string) error {
 		"give the daemon's TLS files (--builder-tls-ca, --builder-tls-cert, --builder-tls-key), use a unix:// socket or a loopback tcp:// address, "+
 		"or accept the risk with --builder-insecure (`\"insecure\": true` in buildkit.json, or RULES_LINUXKIT_BUILDER_INSECURE=1 where lkpkg runs)", from, host, why)
 }
+
+// OnThisMachine reports whether the daemon runs on this machine and shares
+// its loopback network: a unix:// socket, or tcp:// to a loopback address.
+// Only such a daemon reaches a registry lkpkg serves on 127.0.0.1 (the SBOM
+// scanner). A unix socket forwarded from another host (ssh -L) would
+// fool it; BuildKit then fails to pull the scanner, naming it.
+func (t *Target) OnThisMachine() bool {
+	switch {
+	case strings.HasPrefix(t.Address, "unix://"):
+		return true
+	case strings.HasPrefix(t.Address, "tcp://"):
+		return loopback.Is(strings.TrimPrefix(t.Address, "tcp://"))
+	}
+	return false
+}

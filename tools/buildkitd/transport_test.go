@@ -49,3 +49,19 @@ func TestResolveAcceptsLoopbackAndTLS(t *testing.T) {
 		t.Errorf("remote with mTLS: %+v, %v; want accepted", tg, err)
 	}
 }
+
+// Only a unix socket or a loopback tcp:// daemon shares this machine's
+// 127.0.0.1.
+func TestOnThisMachine(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"unix:///run/buildkit/buildkitd.sock": true,
+		"tcp://127.0.0.1:1234":                true,
+		"tcp://[::1]:1234":                    true,
+		"tcp://192.0.2.7:1234":                false,
+		"docker-container://buildkitd":        false,
+	} {
+		if got := (&Target{Address: addr}).OnThisMachine(); got != want {
+			t.Errorf("%s: OnThisMachine %v, want %v", addr, got, want)
+		}
+	}
+}

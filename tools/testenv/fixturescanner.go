@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -52,50 +54,7 @@ func FixtureScanner(tb testing.TB, reg *Registry) string {
 // PushFixtureScanner pushes the fixture SBOM scanner image to ref (plain
 // HTTP for 127.0.0.1 and localhost registries).
 func PushFixtureScanner(ref string) error {
-	idx, err := BusyboxIndex()
-	if err != nil {
-		return err
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return err
-	}
-	var base v1.Image
-	for _, d := range im.Manifests {
-		if d.Platform != nil && d.Platform.Architecture == "amd64" {
-			if base, err = idx.Image(d.Digest); err != nil {
-				return err
-			}
-		}
-	}
-	if base == nil {
-		return errors.New("no amd64 busybox image")
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	if err := tw.WriteHeader(&tar.Header{Name: "scan.sh", Mode: 0o755, Size: int64(len(fixtureScan)), Typeflag: tar.TypeReg}); err != nil {
-		return err
-	}
-	if _, err := tw.Write([]byte(fixtureScan)); err != nil {
-		return err
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(buf.Bytes())), nil
-	}, tarball.WithMediaType(types.OCILayer))
-	if err != nil {
-		return err
-	}
-	img, err := mutate.AppendLayers(base, layer)
-	if err != nil {
-		return err
-	}
-	img, err = WithConfig(img, func(cf *v1.ConfigFile) {
-		cf.Config.Entrypoint = []string{"/bin/sh", "/scan.sh"}
-		cf.Config.Cmd = nil
-	})
+	img, err := fixtureScannerImage()
 	if err != nil {
 		return err
 	}
@@ -104,4 +63,78 @@ func PushFixtureScanner(ref string) error {
 		return err
 	}
 	return remote.Write(r, img)
+}
+
+// FixtureScannerLayout writes the fixture SBOM scanner image as an OCI
+// layout in dir (its index.json's one entry), what --sbom-scanner-layout
+// takes, and returns the image's digest.
+func FixtureScannerLayout(tb testing.TB, dir string) v1.Hash {
+	tb.Helper()
+	img, err := fixtureScannerImage()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		tb.Fatal(err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+func fixtureScannerImage() (v1.Image, error) {
+	idx, err := BusyboxIndex()
+	if err != nil {
+		return nil, err
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	var base v1.Image
+	for _, d := range im.Manifests {
+		if d.Platform != nil && d.Platform.Architecture == "amd64" {
+			if base, err = idx.Image(d.Digest); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if base == nil {
+		return nil, errors.New("no amd64 busybox image")
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "scan.sh", Mode: 0o755, Size: int64(len(fixtureScan)), Typeflag: tar.TypeReg}); err != nil {
+		return nil, err
+	}
+	if _, err := tw.Write([]byte(fixtureScan)); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(buf.Bytes())), nil
+	}, tarball.WithMediaType(types.OCILayer))
+	if err != nil {
+		return nil, err
+	}
+	img, err := mutate.AppendLayers(base, layer)
+	if err != nil {
+		return nil, err
+	}
+	img, err = WithConfig(img, func(cf *v1.ConfigFile) {
+		cf.Config.Entrypoint = []string{"/bin/sh", "/scan.sh"}
+		cf.Config.Cmd = nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return img, nil
 }

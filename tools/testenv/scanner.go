@@ -25,3 +25,15 @@ func SBOMScanner(tb testing.TB, reg *Registry) string {
 	}
 	return ref
 }
+
+// SBOMScannerLayout returns the directory of the SBOM scanner's OCI layout
+// that scripts/sbom-scanner-setup wrote (what lkpkg build uses by
+// default). Tests skip (fail under CI=true) when it is missing.
+func SBOMScannerLayout(tb testing.TB) string {
+	tb.Helper()
+	dir := scannerimage.DefaultLayout()
+	if _, err := os.Stat(filepath.Join(dir, "index.json")); err != nil {
+		unavailable(tb, "no SBOM scanner image at %s (run scripts/sbom-scanner-setup)", dir)
+	}
+	return dir
+}

@@ -80,11 +80,21 @@ from an OCI layout instead; with --hermetic nothing else is pulled.
 
 Attestations: each image gets BuildKit's SLSA provenance (mode=min: no
 build args or labels; timestamps and the random invocation id removed, so
-digests stay reproducible) unless --no-provenance, and an SPDX SBOM from
-the scanner image --sbom-scanner REF (BuildKit's SBOM generator protocol;
---no-sbom: none). Each arch's layout lists the image's attestation
-manifest beside it and the index lists them after the images, as BuildKit
-does; 'lkpkg sbom' prints the SBOMs.
+digests stay reproducible) unless --no-provenance, and an SPDX SBOM made
+by a scanner image (BuildKit's SBOM generator protocol), the first of:
+--no-sbom (none); --sbom-scanner REF (pulled by BuildKit from a registry);
+--sbom-scanner-layout DIR (an OCI layout lkpkg serves to BuildKit from a
+read-only registry on 127.0.0.1 while it builds: the daemon must be on
+this machine, else the build warns and makes no SBOM); the project's
+scanner at $RULES_LINUXKIT_CACHE/sbom-scanner/layout (default cache
+/var/cache/rules_linuxkit, written by scripts/sbom-scanner-setup; not
+looked for with --hermetic). With none of them, one warning says how to
+get one and the build goes on without an SBOM. The port the scanner is
+served on is in no output. Each arch's layout lists the image's
+attestation manifest beside it and the index lists them after the images,
+as BuildKit does; result.json lists the kinds (provenance, sbom), and a
+store output lacking one asked for is rebuilt; 'lkpkg sbom' prints the
+SBOMs.
 
 Packages given together are built in dependency order, and a package whose
 build args refer to another (@lkt:pkg:) gets that package's output as a
@@ -229,7 +239,9 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 	if *platforms != "" {
 		bo.Platforms = strings.Split(*platforms, ",")
 	}
-	af.apply(&bo)
+	if err := af.apply(&bo, hermetic, stderr); err != nil {
+		return err
+	}
 	// build.yml's build args, then the files', then --build-arg's.
 	fileArgs, fileDeps, err := lk.argFileArgs(flags.options(fs))
 	if err != nil {
@@ -371,6 +383,11 @@ func runBuildPush(cmd *command, args []string, asPush bool, stdout, stderr io.Wr
 			// Credentials never cross the network in plaintext.
 			b.Options.Keychain = nil
 			fmt.Fprintf(stderr, "warning: BuildKit at %s gets no registry credentials, as it is reached without TLS: FROM images in registries that need them will not be pulled\n", target.Address)
+		}
+		if b.Options.SBOMScannerLayout != "" && !target.OnThisMachine() {
+			// The scanner is served on this machine's 127.0.0.1.
+			b.Options.SBOMScannerLayout = ""
+			fmt.Fprintf(stderr, "warning: no SBOM attestation: BuildKit at %s is not on this machine, so it cannot pull the scanner lkpkg serves from its OCI layout on 127.0.0.1; pass --sbom-scanner REF (a registry the daemon reaches) or --no-sbom\n", target.Address)
 		}
 		c, err = target.Client(ctx)
 		return c, err

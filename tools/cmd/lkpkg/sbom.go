@@ -27,9 +27,10 @@ var sbomCommand = command{
 	usage: `[-o FILE] [--registry R] DIR|REF
 
 Prints one SPDX 2.3 JSON document with the SBOMs of every arch's image
-(the SPDX attestations BuildKit's SBOM scanner attached at build time,
-lkpkg build --sbom-scanner), each arch's element ids prefixed with the
-arch (SPDXRef-amd64-...). The same images give the same bytes.
+(the SPDX attestations BuildKit's SBOM scanner attached at build time:
+lkpkg build's default scanner, --sbom-scanner or --sbom-scanner-layout),
+each arch's element ids prefixed with the arch (SPDXRef-amd64-...). The
+same images give the same bytes.
 
 DIR is a build output (a directory with result.json: lkpkg build
 --output-dir, Bazel's <name>.lkpkg) or a package directory, whose output
