@@ -2,6 +2,7 @@ package build_test
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,7 +39,9 @@ const noScannerWarning = "warning: no SBOM attestation: no scanner image at "
 // TestCLISBOMByDefault: lkpkg build with no scanner flag attaches the SBOM
 // of the project's scanner (scripts/sbom-scanner-setup's layout, served to
 // BuildKit on 127.0.0.1), which lkpkg sbom reads back: it lists the copied
-// file and bin/busybox. --no-sbom makes none, and no warning.
+// file and bin/busybox. Built again after builder prune, with the scanner
+// served on another port, it gives the same digests. --no-sbom makes none,
+// and no warning.
 func TestCLISBOMByDefault(t *testing.T) {
 	testenv.SBOMScannerLayout(t)
 	c, pkgDir, base := sbomCLI(t)
@@ -50,8 +53,33 @@ func TestCLISBOMByDefault(t *testing.T) {
 	if strings.Contains(errOut, "warning: no SBOM") {
 		t.Errorf("a build with the scanner set up warns: %s", errOut)
 	}
-	if r := readResult(t, out); strings.Join(r.Attestations, ",") != "provenance,sbom" {
-		t.Errorf("result.json attestations %q, want provenance and sbom", r.Attestations)
+	first := readResult(t, out)
+	if strings.Join(first.Attestations, ",") != "provenance,sbom" {
+		t.Errorf("result.json attestations %q, want provenance and sbom", first.Attestations)
+	}
+	port := scannerPort(errOut)
+	if port == "" {
+		t.Fatalf("the progress names no scanner served on 127.0.0.1:\n%s", tailString(errOut, 3000))
+	}
+	hold, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	c.mustRun("builder", "prune")
+	again := filepath.Join(t.TempDir(), "again")
+	_, errOut, err = c.run("build", "--platforms", "linux/amd64", "--progress", "plain", "--output-dir", again, "--build-arg", "BASE="+base, pkgDir)
+	if err != nil {
+		t.Fatalf("lkpkg build again: %v\n%s", err, tailString(errOut, 3000))
+	}
+	second := readResult(t, again)
+	port2 := scannerPort(errOut)
+	t.Logf("scanner on port %s: index %s attestation %s; after prune, on port %s: index %s attestation %s", port, first.Digest, first.Arches[0].Attestation, port2, second.Digest, second.Arches[0].Attestation)
+	if port2 == "" || port2 == port {
+		t.Errorf("second build's scanner port %q, want one other than %s", port2, port)
+	}
+	if second.Digest != first.Digest || second.Arches[0].Attestation != first.Arches[0].Attestation {
+		t.Errorf("index %s attestation %s, then %s %s", first.Digest, first.Arches[0].Attestation, second.Digest, second.Arches[0].Attestation)
 	}
 	var doc struct {
 		Files []struct {
