@@ -12,9 +12,11 @@ load(
     _LinuxkitSourceInfo = "LinuxkitSourceInfo",
     _LkpkgInfo = "LkpkgInfo",
 )
+load("//rules/private:scanner.bzl", _linuxkit_sbom_scanner_layout = "linuxkit_sbom_scanner_layout")
 load("//rules/private:toolchain.bzl", _lkpkg_toolchain = "lkpkg_toolchain")
 
 linuxkit_pkg = _linuxkit_pkg
+linuxkit_sbom_scanner_layout = _linuxkit_sbom_scanner_layout
 lkpkg_toolchain = _lkpkg_toolchain
 LinuxkitPkgInfo = _LinuxkitPkgInfo
 LinuxkitSourceInfo = _LinuxkitSourceInfo

@@ -13,6 +13,11 @@ linuxkit.toolchain(version = "0.1.0", urls = ["https://mirror.example/lkpkg/{ver
 or build lkpkg from source (developers of rules_linuxkit; needs rules_go's Go SDK):
 `register_toolchains("@rules_linuxkit//rules:lkpkg_toolchain")` in its MODULE.bazel.
 
+The repository `lkpkg_sbom_scanner` is the default SBOM scanner of the image actions
+(`@rules_linuxkit//rules:sbom_scanner_layout`): the OCI layout at
+`$RULES_LINUXKIT_CACHE/sbom-scanner/layout` on the machine running Bazel, if there is one
+(rules/private/scanner.bzl).
+
 `linuxkit.depends_image(name, image)` pulls an image that a build.yml's
 depends.docker-images lists, pinned by digest, once into an OCI layout: `@<name>` (after
 `use_repo(linuxkit, "<name>")`) goes in linuxkit_pkg's `depends_images`. See
@@ -28,6 +33,7 @@ local daemon in `~/.cache/rules_linuxkit/buildkit` (`bazel run @rules_linuxkit//
 
 load("//rules/private:depends.bzl", "linuxkit_depends_image", "pinned_problem")
 load("//rules/private:prebuilt.bzl", "declare_prebuilt")
+load("//rules/private:scanner.bzl", "linuxkit_sbom_scanner_repository")
 
 _toolchain = tag_class(
     doc = "The prebuilt lkpkg to use. Only the root module's tag counts (a library module leaves the choice to its users).",
@@ -61,6 +67,7 @@ def _linuxkit_impl(mctx):
                 fail("module %s: linuxkit.toolchain(...) is given %d times; give it once" % (mod.name, len(mod.tags.toolchain)))
             chosen = mod.tags.toolchain[0]
     declare_prebuilt(chosen.version if chosen else "", chosen.urls if chosen else [])
+    linuxkit_sbom_scanner_repository(name = "lkpkg_sbom_scanner")
     for mod in mctx.modules:
         for tag in mod.tags.depends_image:
             problem = pinned_problem(tag.image)
@@ -78,5 +85,5 @@ def _linuxkit_impl(mctx):
 linuxkit = module_extension(
     implementation = _linuxkit_impl,
     tag_classes = {"buildkit": _buildkit, "depends_image": _depends_image, "toolchain": _toolchain},
-    doc = "rules_linuxkit's module extension: the prebuilt lkpkg toolchains (repository `lkpkg_toolchains`) and the images of build.yml's depends (`depends_image`).",
+    doc = "rules_linuxkit's module extension: the prebuilt lkpkg toolchains (repository `lkpkg_toolchains`), the default SBOM scanner (`lkpkg_sbom_scanner`) and the images of build.yml's depends (`depends_image`).",
 )

@@ -31,9 +31,15 @@ and the Go modules of rules_linuxkit's go.mod (its deps.bzl) and register
 load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive")
 load("@bazel_tools//tools/build_defs/repo:utils.bzl", "maybe")
 load("//rules/private:prebuilt.bzl", "declare_prebuilt")
+load("//rules/private:scanner.bzl", "linuxkit_sbom_scanner_repository")
 
 def rules_linuxkit_dependencies(**kwargs):
-    """Declares the repositories rules_linuxkit's rules load: bazel_skylib and platforms.
+    """Declares the repositories rules_linuxkit's rules use: bazel_skylib, platforms, the SBOM scanner.
+
+    `lkpkg_sbom_scanner` is the default SBOM scanner of the image actions
+    (`@rules_linuxkit//rules:sbom_scanner_layout`): the OCI layout at
+    `$RULES_LINUXKIT_CACHE/sbom-scanner/layout` on the machine running Bazel, if any, as
+    under Bzlmod.
 
     Each is declared only if the WORKSPACE has not declared it already (declare yours
     first to pick another version). The BuildKit address is not configured in the
@@ -65,6 +71,7 @@ def rules_linuxkit_dependencies(**kwargs):
             "https://github.com/bazelbuild/platforms/releases/download/0.0.10/platforms-0.0.10.tar.gz",
         ],
     )
+    maybe(linuxkit_sbom_scanner_repository, name = "lkpkg_sbom_scanner")
 
 def rules_linuxkit_toolchains(version = "", urls = []):
     """Declares the prebuilt lkpkg repositories: one per platform and the hub `lkpkg_toolchains`.

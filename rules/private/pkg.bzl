@@ -4,6 +4,7 @@ load("@bazel_skylib//rules:common_settings.bzl", "BuildSettingInfo")
 load(":depends.bzl", "LinuxkitDependsImageInfo")
 load(":providers.bzl", "LinuxkitPkgInfo", "LinuxkitSourceInfo")
 load(":runfiles.bzl", "RUNFILES_PRELUDE", "rlocation")
+load(":scanner.bzl", "scanner_layout_of")
 load(":toolchain.bzl", "TOOLCHAIN_TYPE", "lkpkg_tool")
 
 # Execution requirements of the actions that talk to BuildKit. requires-network keeps
@@ -152,6 +153,15 @@ _source = rule(
     toolchains = [TOOLCHAIN_TYPE],
 )
 
+_NO_SBOM = """{label}: no SBOM: its images were built with no SBOM scanner, since {why}.
+For SBOMs, either
+  - make the default layout: scripts/sbom-scanner-setup --no-push, in a rules_linuxkit checkout
+    (Bazel picks it up on the next build), or
+  - --@rules_linuxkit//rules:sbom_scanner_layout=//some:target whose files are a scanner
+    image's OCI layout (linuxkit_sbom_scanner_layout, or a filegroup), or
+  - --@rules_linuxkit//rules:sbom_scanner=REF, a scanner image in a registry the BuildKit
+    daemon reaches."""
+
 def _pkg_impl(ctx):
     lkpkg = lkpkg_tool(ctx)
 
@@ -161,7 +171,12 @@ def _pkg_impl(ctx):
     src = ctx.attr.source[LinuxkitSourceInfo]
     arches = src.arches
     name = ctx.label.name
+
+    # The SBOM scanner: a reference (BuildKit pulls it) wins over the layout, whose files
+    # are then inputs of every image action and whose path is the execroot's.
     scanner = ctx.attr._sbom_scanner[BuildSettingInfo].value
+    layout = None if scanner else scanner_layout_of(ctx.attr._sbom_scanner_layout)
+    scanner_files = layout.files if layout and layout.index else depset()
 
     builds = {}
     for arch in arches:
@@ -175,6 +190,8 @@ def _pkg_impl(ctx):
         args.add("--output-dir", out.path)
         if scanner:
             args.add("--sbom-scanner", scanner)
+        elif layout.index:
+            args.add("--sbom-scanner-layout", layout.index.dirname)
         dep_inputs = []
         for dep in ctx.attr.deps:
             info = dep[LinuxkitPkgInfo]
@@ -195,7 +212,7 @@ def _pkg_impl(ctx):
         ctx.actions.run(
             executable = build_lkpkg.lkpkg,
             arguments = [args],
-            inputs = depset(dep_inputs, transitive = [src.files]),
+            inputs = depset(dep_inputs, transitive = [src.files, scanner_files]),
             outputs = [out],
             exec_group = BUILDKIT_EXEC_GROUP,
             mnemonic = "LinuxkitBuild",
@@ -219,9 +236,21 @@ def _pkg_impl(ctx):
     outputs = depset([result, index] + layouts.values())
 
     # The SPDX document of each arch's image, from its attestation manifest: no registry.
+    # With no scanner, there is none: the output group fails, saying why and what to set.
+    no_sbom = "" if scanner or layout.index else _NO_SBOM.format(label = str(ctx.label).removeprefix("@@").removeprefix("@"), why = layout.why_none)
     sboms = []
     for arch in arches:
         sbom = ctx.actions.declare_file("%s.sbom/%s.spdx.json" % (name, arch))
+        if no_sbom:
+            ctx.actions.run_shell(
+                command = 'echo "$1" >&2; exit 1',
+                arguments = [no_sbom],
+                outputs = [sbom],
+                mnemonic = "LinuxkitSBOM",
+                progress_message = "Reading the SBOM of %%{label} for linux/%s" % arch,
+            )
+            sboms.append(sbom)
+            continue
         ctx.actions.run(
             executable = lkpkg.lkpkg,
             arguments = ["sbom", "-o", sbom.path, builds[arch].path],
@@ -260,6 +289,7 @@ _pkg = rule(
         "deps": attr.label_list(providers = [LinuxkitPkgInfo]),
         "source": attr.label(providers = [LinuxkitSourceInfo], mandatory = True),
         "_sbom_scanner": attr.label(default = "//rules:sbom_scanner", providers = [BuildSettingInfo]),
+        "_sbom_scanner_layout": attr.label(default = "//rules:sbom_scanner_layout"),
     },
     exec_groups = {BUILDKIT_EXEC_GROUP: exec_group(toolchains = [TOOLCHAIN_TYPE])},
     toolchains = [TOOLCHAIN_TYPE],
@@ -351,9 +381,9 @@ def linuxkit_pkg(
     - `:<name>`: every arch's image (one action each, as OCI layouts) and the multi-arch
       index; output groups `<arch>` (that arch's OCI image layout), `index`, `tag`, and
       `sbom` (`<name>.sbom/<arch>.spdx.json`, each arch's SPDX document, read from its
-      attestation manifest; needs `--@rules_linuxkit//rules:sbom_scanner=REF`: BuildKit pulls
-      that scanner image from a registry it reaches, e.g. the local one; nothing is pushed).
-      Every image also carries a deterministic SLSA provenance attestation.
+      attestation manifest; see "Attestations" below for the scanner that makes it; with
+      none, the group fails saying so). Every image also carries a deterministic SLSA
+      provenance attestation.
       Provides `LinuxkitPkgInfo` and `LinuxkitSourceInfo`.
     - `:<name>.tag`: a file holding `org/image:<tag>`, hashed by an action from exactly the
       declared inputs (srcs, build.yml, extra_srcs), equal to what `lkpkg show-tag` computes

@@ -63,7 +63,7 @@ func Statements(raw []byte, get func(v1.Hash) ([]byte, error), predicateType str
 // namespace derives from the content: the same images give the same bytes.
 func MergeSPDX(name string, created int64, docs []SPDX) ([]byte, error) {
 	if len(docs) == 0 {
-		return nil, fmt.Errorf("%s: no SBOM attestations (build with an SBOM scanner: lkpkg build uses scripts/sbom-scanner-setup's by default, or --sbom-scanner REF / --sbom-scanner-layout DIR; with Bazel, --@rules_linuxkit//rules:sbom_scanner=REF)", name)
+		return nil, fmt.Errorf("%s: no SBOM attestations (build with an SBOM scanner: lkpkg build uses scripts/sbom-scanner-setup's by default, or --sbom-scanner REF / --sbom-scanner-layout DIR; with Bazel, the layout @rules_linuxkit//rules:sbom_scanner_layout names, by default that one, or --@rules_linuxkit//rules:sbom_scanner=REF; a layout needs a BuildKit daemon on the machine running the build)", name)
 	}
 	docs = append([]SPDX(nil), docs...)
 	sort.SliceStable(docs, func(i, j int) bool { return docs[i].Arch < docs[j].Arch })
