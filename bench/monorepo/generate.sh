@@ -12,7 +12,7 @@
 # BuildKit's. No BUILD files: `bazel run //:gazelle` writes them. DIR/MODULE.bazel
 # depends on this checkout's rules_linuxkit (local_path_override), DIR/.bazelrc has
 # examples/' flags (so lkpkg's compiles share their cache entries) and imports this
-# checkout's .bazelrc.machine. An existing DIR loses its pkg/ and top-level files (output base
+# checkout's .bazelrc.machine; images get no SBOM unless MONOREPO_SBOM=1. An existing DIR loses its pkg/ and top-level files (output base
 # and lock file are kept, so reruns reuse fetched repositories).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -58,6 +58,9 @@ sed -n '/^go_deps = /,$p' "${REPO}/examples/MODULE.bazel" >>"${dir}/MODULE.bazel
 # Gazelle's compiles (disk and remote cache hits after the examples are built).
 {
 	grep -v '^#' "${REPO}/examples/.bazelrc" | grep .
+	# No SBOM scan: the figures are the build graph's (a scan costs seconds per image on
+	# top of a trivial build; bench/README.md). MONOREPO_SBOM=1 keeps the default scanner.
+	[[ ${MONOREPO_SBOM:-0} == 1 ]] || echo "build --@rules_linuxkit//rules:sbom_scanner_layout=@rules_linuxkit//rules:no_sbom"
 	echo "try-import ${REPO}/.bazelrc.machine"
 } >"${dir}/.bazelrc"
 printf 'bazel-bin\nbazel-out\nbazel-testlogs\nbazel-%s\n' "$(basename "$dir")" >"${dir}/.bazelignore"

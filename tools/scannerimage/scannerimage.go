@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -153,6 +154,17 @@ func WriteLayout(dir string, idx v1.ImageIndex) error {
 	}
 	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{refName: Tag})); err != nil {
 		return fmt.Errorf("writing the scanner layout: %w", err)
+	}
+	// Blobs come out 0600 or 0755 depending on how they were written. Bazel's
+	// actions read them as inputs (as users other than root too), and remote
+	// execution keys on the executable bit: every file is 0644.
+	if err := filepath.WalkDir(tmp, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		return os.Chmod(path, 0o644)
+	}); err != nil {
+		return err
 	}
 	old := dir + ".old"
 	os.RemoveAll(old)

@@ -1,6 +1,7 @@
 package scannerimage_test
 
 import (
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -46,6 +47,20 @@ func TestLayoutIsReproducibleAndPushes(t *testing.T) {
 	}
 	if digests[0] != digests[1] {
 		t.Errorf("two layouts from the same binaries: %s and %s", digests[0], digests[1])
+	}
+	// Bazel actions read the layout as inputs, as any user, and remote
+	// execution keys on the executable bit: one mode for every file.
+	if err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil && info.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want 0644", path, info.Mode().Perm())
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 	idx, _ := scannerimage.ReadLayout(dir)
 	m, err := idx.IndexManifest()
