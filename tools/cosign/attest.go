@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -17,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 
+	"github.com/rules-linuxkit/rules_linuxkit/tools/attest"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
 )
@@ -39,18 +39,6 @@ func AttestationTag(d name.Digest) name.Tag {
 	return d.Context().Tag(strings.Replace(d.DigestStr(), ":", "-", 1) + ".att")
 }
 
-type statement struct {
-	Type          string          `json:"_type"`
-	PredicateType string          `json:"predicateType"`
-	Subject       []subject       `json:"subject"`
-	Predicate     json.RawMessage `json:"predicate"`
-}
-
-type subject struct {
-	Name   string            `json:"name"`
-	Digest map[string]string `json:"digest"`
-}
-
 // Statement is the in-toto statement cosign attest makes for predicate
 // about d.
 func Statement(d name.Digest, predicateType string, predicate []byte) ([]byte, error) {
@@ -58,10 +46,10 @@ func Statement(d name.Digest, predicateType string, predicate []byte) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(statement{
+	return json.Marshal(attest.Statement{
 		Type:          StatementType,
 		PredicateType: predicateType,
-		Subject:       []subject{{Name: d.Context().Name(), Digest: map[string]string{"sha256": h}}},
+		Subject:       []attest.Subj{{Name: d.Context().Name(), Digest: map[string]string{"sha256": h}}},
 		Predicate:     predicate,
 	})
 }
@@ -128,9 +116,9 @@ func openEnvelope(env []byte, pub *ecdsa.PublicKey, d name.Digest) ([]byte, stri
 	if !ok {
 		return nil, "", fmt.Errorf("no signature by key %s", KeyID(pub))
 	}
-	var s statement
-	if err := json.Unmarshal(st, &s); err != nil {
-		return nil, "", fmt.Errorf("not an in-toto statement: %w", err)
+	s, err := attest.ParseStatement(st)
+	if err != nil {
+		return nil, "", err
 	}
 	want, err := hashOf(d)
 	if err != nil {
@@ -165,15 +153,8 @@ func (s *Signer) envelopes(ctx context.Context, d name.Digest) ([]found, error) 
 			continue
 		}
 		f := found{where: fmt.Sprintf("%s layer %d", tag, i)}
-		layer, err := img.LayerByDigest(l.Digest)
-		if err == nil {
-			var rc io.ReadCloser
-			if rc, err = layer.Compressed(); err == nil {
-				f.payload, err = io.ReadAll(io.LimitReader(rc, maxPayload+1))
-				rc.Close()
-			}
-		}
-		if err != nil {
+		var err error
+		if f.payload, err = layerPayload(img, l.Digest); err != nil {
 			f.err = fmt.Errorf("%s: %w", f.where, err)
 		}
 		out = append(out, f)

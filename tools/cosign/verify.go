@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/registry"
 	"github.com/rules-linuxkit/rules_linuxkit/tools/sign"
@@ -74,16 +75,8 @@ func (s *Signer) layers(ctx context.Context, ref name.Reference) ([]found, error
 		if f.sig == "" || l.Size > maxPayload {
 			continue
 		}
-		layer, err := img.LayerByDigest(l.Digest)
-		if err == nil {
-			var rc io.ReadCloser
-			if rc, err = layer.Compressed(); err == nil {
-				// ggcr checks the digest at EOF.
-				f.payload, err = io.ReadAll(io.LimitReader(rc, maxPayload+1))
-				rc.Close()
-			}
-		}
-		if err != nil {
+		var err error
+		if f.payload, err = layerPayload(img, l.Digest); err != nil {
 			f.err = fmt.Errorf("%s: reading the payload: %w", f.where, err)
 		}
 		out = append(out, f)
@@ -187,4 +180,19 @@ func (s *Signer) List(ctx context.Context, repo name.Repository) ([]sign.Signatu
 		out = append(out, *sig)
 	}
 	return out, nil
+}
+
+// layerPayload reads the layer of img with digest d, at most maxPayload+1
+// bytes (ggcr checks the digest at EOF).
+func layerPayload(img v1.Image, d v1.Hash) ([]byte, error) {
+	layer, err := img.LayerByDigest(d)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := layer.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, maxPayload+1))
 }
