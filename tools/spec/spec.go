@@ -289,6 +289,9 @@ func decodeDocument(p *problems, data []byte) (root *yaml.Node) {
 			root = nil
 		}
 	}()
+	if doc, ok := decodeSimple(data); ok {
+		return doc.Content[0]
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
