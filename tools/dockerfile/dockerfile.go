@@ -147,7 +147,7 @@ func (f *File) add(cmd string, flags []string, args string, line int) error {
 	if !ok && cmd != "arg" {
 		return nil
 	}
-	vals := map[string][]string{}
+	var vals map[string][]string // read only; nil for no flags
 	if cmd != "arg" { // BuildKit drops ARG's flags unchecked
 		var err error
 		if vals, err = parseFlags(known, flags); err != nil {
@@ -207,6 +207,9 @@ func (f *File) add(cmd string, flags []string, args string, line int) error {
 
 // parseFlags checks an instruction's --name=value flags against known.
 func parseFlags(known map[string]bool, flags []string) (map[string][]string, error) {
+	if len(flags) == 0 {
+		return nil, nil
+	}
 	vals := map[string][]string{}
 	for _, a := range flags {
 		if a == "--" {
@@ -321,7 +324,7 @@ func hasInstruction(data []byte) bool {
 }
 
 func splitLines(data []byte) [][]byte {
-	var out [][]byte
+	out := make([][]byte, 0, bytes.Count(data, []byte{'\n'})+1)
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
