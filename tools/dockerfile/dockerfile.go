@@ -148,7 +148,7 @@ func (f *File) add(cmd string, flags []string, args string, line int) error {
 		return nil
 	}
 	var vals map[string][]string // read only; nil for no flags
-	if cmd != "arg" { // BuildKit drops ARG's flags unchecked
+	if cmd != "arg" {            // BuildKit drops ARG's flags unchecked
 		var err error
 		if vals, err = parseFlags(known, flags); err != nil {
 			return err
