@@ -147,8 +147,10 @@ func (f *File) add(cmd string, flags []string, args string, line int) error {
 	if !ok && cmd != "arg" {
 		return nil
 	}
-	var vals map[string][]string // read only; nil for no flags
-	if cmd != "arg" {            // BuildKit drops ARG's flags unchecked
+	// vals is read only, and nil for no flags. BuildKit drops ARG's flags
+	// unchecked.
+	var vals map[string][]string
+	if cmd != "arg" {
 		var err error
 		if vals, err = parseFlags(known, flags); err != nil {
 			return err
