@@ -10,10 +10,8 @@ import (
 	"testing"
 )
 
-// FuzzParse checks that Parse never panics and that whatever it accepts
-// satisfies the guarantees callers rely on, and whatever it rejects is
-// explained by well-formed *Errors.
-func FuzzParse(f *testing.F) {
+// addTestdataSeeds adds the build.yml of each testdata package as a seed.
+func addTestdataSeeds(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/pkg/*/build.yml")
 	for _, s := range seeds {
 		data, err := os.ReadFile(s)
@@ -22,6 +20,13 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(data)
 	}
+}
+
+// FuzzParse checks that Parse never panics and that whatever it accepts
+// satisfies the guarantees callers rely on, and whatever it rejects is
+// explained by well-formed *Errors.
+func FuzzParse(f *testing.F) {
+	addTestdataSeeds(f)
 	for _, s := range []string{
 		"", "image: foo\n", "- a\n", "image: &a x\norg: *a\n", "image: a\n---\nimage: b\n",
 		"image: foo\ntag: '{{.Hash}}'\n", "image: foo\narches: [amd64, x86_64]\n",

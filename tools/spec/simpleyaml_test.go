@@ -15,17 +15,10 @@ import (
 // input it accepts, yaml.v3 decodes one document to the same tree (kind,
 // style, tag, value and position of every node).
 func FuzzDecodeSimple(f *testing.F) {
-	seeds, _ := filepath.Glob("testdata/pkg/*/build.yml")
+	addTestdataSeeds(f)
+	// FuzzParse's kept corpus, in go test's encoding: one []byte("...").
 	corpus, _ := filepath.Glob("testdata/fuzz/FuzzParse/*")
-	for _, s := range seeds {
-		data, err := os.ReadFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
 	for _, s := range corpus {
-		// The corpus files are in go test's encoding: one []byte("...").
 		text, err := os.ReadFile(s)
 		if err != nil {
 			f.Fatal(err)
