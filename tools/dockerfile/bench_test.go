@@ -1,6 +1,10 @@
-package dockerfile
+package dockerfile_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/rules-linuxkit/rules_linuxkit/tools/dockerfile"
+)
 
 // BenchmarkParse parses a Dockerfile like those of bench/gazelle's packages
 // (the prescan of Gazelle parses one per package): ARGs before FROM, three
@@ -10,7 +14,7 @@ func BenchmarkParse(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		f, err := Parse(data)
+		f, err := dockerfile.Parse(data)
 		if err != nil {
 			b.Fatal(err)
 		}
