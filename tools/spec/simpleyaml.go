@@ -101,6 +101,10 @@ func (d *simpleDecoder) sequence(indent int) (*yaml.Node, bool) {
 	return seq, true
 }
 
+// maxSimpleKey is the longest key taken: yaml.v3 rejects an implicit key of
+// more than 1024 characters, so longer ones are left to it and its error.
+const maxSimpleKey = 1000
+
 // mapping decodes "key: value" and "key:" lines at indent, each "key:"
 // followed by a block indented more (or a sequence indented as much).
 func (d *simpleDecoder) mapping(indent int) (*yaml.Node, bool) {
@@ -108,7 +112,7 @@ func (d *simpleDecoder) mapping(indent int) (*yaml.Node, bool) {
 	seen := map[string]bool{}
 	for !d.eof && d.indent == indent {
 		colon := bytes.IndexByte(d.line, ':')
-		if colon <= 0 {
+		if colon <= 0 || colon > maxSimpleKey {
 			return nil, false
 		}
 		k, ok := scalar(d.line[:colon], d.lineNo, indent+1)
