@@ -151,7 +151,7 @@ func writeFloor(b *testing.B, ws, twin string) time.Duration {
 // updated reports whether a full run has already written ws's BUILD files:
 // the first package has one.
 func updated(ws string) bool {
-	_, err := os.Stat(filepath.Join(ws, "pkg", "g000", "p00000", "BUILD.bazel"))
+	_, err := os.Stat(filepath.Join(ws, filepath.FromSlash(PkgDir(0)), "BUILD.bazel"))
 	return err == nil
 }
 

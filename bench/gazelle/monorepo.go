@@ -14,6 +14,9 @@ import (
 	"strings"
 )
 
+// PkgDir is the directory, relative to the monorepo's root, of package i.
+func PkgDir(i int) string { return fmt.Sprintf("pkg/g%03d/p%05d", i/50, i) }
+
 // Generate writes a monorepo of n packages into out, which must not exist.
 func Generate(out string, n int) error {
 	if _, err := os.Stat(out); err == nil {
@@ -32,7 +35,6 @@ func Generate(out string, n int) error {
 	write("MODULE.bazel", "module(name = \"mono\")\n")
 	write("BUILD.bazel", "# gazelle:prefix example.com/mono\n")
 	write(".gitignore", "*.o\n/bazel-*\nbuild/\n")
-	dir := func(i int) string { return fmt.Sprintf("pkg/g%03d/p%05d", i/50, i) }
 	arches := []string{"", "arches:\n  - amd64\n  - arm64\n", "arches:\n  - amd64\n"}
 	for i := range n {
 		var y strings.Builder
@@ -70,7 +72,7 @@ func Generate(out string, n int) error {
 			fmt.Fprintf(&df, "COPY --from=linuxkit/p%05d:latest /usr/bin/tool /usr/bin/\n", i/3)
 		}
 		df.WriteString("CMD [\"/usr/bin/p\"]\n")
-		d := dir(i)
+		d := PkgDir(i)
 		write(d+"/build.yml", y.String())
 		write(d+"/Dockerfile", df.String())
 		write(d+"/src/main.c", "int main(void) { return 0; }\n")

@@ -13,8 +13,8 @@ import (
 // the time and memory. It returns ok false for anything else (anchors,
 // tags, directives and document markers among it), which yaml.v3 then
 // decodes; the differential fuzzer FuzzDecodeSimple holds the two to the
-// same tree. Gazelle parses every build.yml of a tree, and a short-lived process pays
-// for each fresh page of heap it touches.
+// same tree. Gazelle parses every build.yml of a tree, and a short-lived
+// process pays for each fresh page of heap it touches.
 func decodeSimple(data []byte) (doc *yaml.Node, ok bool) {
 	for _, c := range data {
 		if (c < 0x20 || c > 0x7e) && c != '\n' {
@@ -60,7 +60,7 @@ func (d *simpleDecoder) next() {
 		}
 		d.lineNo++
 		trimmed := bytes.TrimLeft(l, " ")
-		if len(bytes.TrimRight(trimmed, " ")) == 0 {
+		if len(trimmed) == 0 {
 			continue
 		}
 		d.indent = len(l) - len(trimmed)
@@ -109,17 +109,15 @@ const maxSimpleKey = 1000
 // followed by a block indented more (or a sequence indented as much).
 func (d *simpleDecoder) mapping(indent int) (*yaml.Node, bool) {
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: d.lineNo, Column: indent + 1}
-	seen := map[string]bool{}
 	for !d.eof && d.indent == indent {
 		colon := bytes.IndexByte(d.line, ':')
 		if colon <= 0 || colon > maxSimpleKey {
 			return nil, false
 		}
 		k, ok := scalar(d.line[:colon], d.lineNo, indent+1)
-		if !ok || k.Style != 0 || k.Tag != "!!str" || seen[k.Value] {
+		if !ok || k.Style != 0 || k.Tag != "!!str" || hasKey(m, k.Value) {
 			return nil, false // a quoted, non-string or repeated key
 		}
-		seen[k.Value] = true
 		rest := d.line[colon+1:]
 		var v *yaml.Node
 		if len(rest) > 0 {
@@ -150,10 +148,18 @@ func (d *simpleDecoder) mapping(indent int) (*yaml.Node, bool) {
 		}
 		m.Content = append(m.Content, k, v)
 	}
-	if !d.eof && d.indent > indent {
-		return nil, false
-	}
 	return m, true
+}
+
+// hasKey reports whether mapping m has the key already. A build.yml
+// mapping has a few keys: a scan costs less than a set.
+func hasKey(m *yaml.Node, key string) bool {
+	for i := 0; i < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 // scalar decodes s, a whole plain, single- or double-quoted scalar on one
